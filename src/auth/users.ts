@@ -1,0 +1,63 @@
+// Users: registration opens a wallet in the same transaction; login checks the scrypt hash.
+import { randomBytes } from 'node:crypto';
+import type { Pool, Queryable } from '../db/pool.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { appError } from '../errors.ts';
+import { openPlayerWallet } from '../ledger/accounts.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import type { Principal, Role } from './tokens.ts';
+
+export async function createUser(
+  pool: Pool,
+  username: string,
+  password: string,
+  role: Role,
+): Promise<Principal> {
+  const passwordHash = await hashPassword(password);
+  try {
+    return await withTransaction(pool, async (client) => {
+      const { rows } = await client.query<{ id: bigint }>(
+        'INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) RETURNING id',
+        [username, passwordHash, role],
+      );
+      const userId = rows[0]!.id;
+      if (role === 'player') await openPlayerWallet(client, userId);
+      return { userId, role, username };
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw appError('USERNAME_TAKEN');
+    throw err;
+  }
+}
+
+export async function authenticate(db: Queryable, username: string, password: string): Promise<Principal> {
+  const { rows } = await db.query<{ id: bigint; password_hash: string; role: Role }>(
+    'SELECT id, password_hash, role FROM users WHERE username = $1',
+    [username],
+  );
+  const user = rows[0];
+  // Hash even for unknown users so timing does not reveal which usernames exist.
+  const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+  if (!user || !ok) throw appError('INVALID_CREDENTIALS');
+  return { userId: user.id, role: user.role, username };
+}
+
+const DUMMY_HASH = `scrypt$16384$8$1$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
+
+export async function userExists(db: Queryable, userId: bigint): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM users WHERE id = $1', [userId]);
+  return rowCount === 1;
+}
+
+/** The token signing secret: AUTH_SECRET when set, else one generated once and shared through the database. */
+export async function sharedAuthSecret(db: Queryable, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  await db.query(
+    `INSERT INTO service_settings (name, value) VALUES ('auth_secret', $1) ON CONFLICT (name) DO NOTHING`,
+    [randomBytes(32).toString('base64url')],
+  );
+  const { rows } = await db.query<{ value: string }>(
+    `SELECT value FROM service_settings WHERE name = 'auth_secret'`,
+  );
+  return rows[0]!.value;
+}

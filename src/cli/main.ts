@@ -1,0 +1,100 @@
+// The colorbet command line. Wiring only: every command calls into the domain modules.
+import { Command } from 'commander';
+import { formatAudit, runAudit } from '../audit.ts';
+import { generatePassword } from '../auth/passwords.ts';
+import { TokenService } from '../auth/tokens.ts';
+import { createUser, sharedAuthSecret } from '../auth/users.ts';
+import { ConfigError, loadConfig } from '../config.ts';
+import { idJson } from '../ledger/json.ts';
+import { createLogger } from '../observability/logger.ts';
+import { openRuntime, type Runtime } from './runtime.ts';
+import { parseRoles, startRoles } from './start.ts';
+
+function configOrExit() {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`colorbet: bad configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Runs a one-shot command against the same database as a running service. */
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const config = configOrExit();
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const rt = await openRuntime(config, logger, { poolSize: 4, applicationName: 'colorbet-cli' });
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+const program = new Command('colorbet').description('Peer-to-peer colour-round betting engine');
+
+program
+  .command('start')
+  .description('run the service (all roles by default)')
+  .option('--roles <roles>', 'comma-separated roles: api,gateway,relay,match,settle,project,scheduler')
+  .action(async (opts: { roles?: string }) => {
+    const config = configOrExit();
+    const roles = parseRoles(opts.roles);
+    const logger = createLogger(config.logLevel);
+    const rt = await openRuntime(config, logger, { applicationName: `colorbet-${[...roles].join('+')}` });
+    const started = await startRoles(rt, roles);
+    if (started.app) logger.info(`colorbet listening on http://${config.host}:${config.port}`);
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      await started.stop();
+      await rt.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations')
+  .action(async () => {
+    await withRuntime(async () => process.stdout.write('migrations up to date\n'));
+  });
+
+program
+  .command('verify')
+  .description('check the money invariants; exit 0 only when all hold')
+  .option('--json', 'machine-readable report')
+  .action(async (opts: { json?: boolean }) => {
+    const report = await withRuntime((rt) => runAudit(rt.pool));
+    process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatAudit(report)}\n`);
+    process.exitCode = report.ok ? 0 : 1;
+  });
+
+const operator = program.command('operator').description('operator accounts');
+operator
+  .command('create <username>')
+  .description('create an operator and print its credentials once, as one JSON line')
+  .action(async (username: string) => {
+    const line = await withRuntime(async (rt) => {
+      const password = generatePassword();
+      const user = await createUser(rt.pool, username, password, 'operator');
+      const tokens = new TokenService(
+        await sharedAuthSecret(rt.pool, rt.config.authSecret),
+        rt.config.tokenTtlSeconds,
+      );
+      return { userId: idJson(user.userId), username, password, token: await tokens.issue(user) };
+    });
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`colorbet: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+// Wiring shared by every command: config, logger, the database (given or embedded),
+// migrations, and the services built on them.
+import { runAudit } from '../audit.ts';
+import { TokenService } from '../auth/tokens.ts';
+import { sharedAuthSecret } from '../auth/users.ts';
+import type { Config } from '../config.ts';
+import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { migrate } from '../db/migrate.ts';
+import { createPool, type Pool } from '../db/pool.ts';
+import type { AppDeps } from '../http/deps.ts';
+import { createMoneyService } from '../money.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  pool: Pool;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(
+  config: Config,
+  logger: Logger,
+  options: { poolSize?: number; applicationName?: string } = {},
+): Promise<Runtime> {
+  let databaseUrl = config.databaseUrl;
+  let stopEmbedded = async () => undefined as void;
+  if (!databaseUrl) {
+    const server = await startEmbeddedPostgres(config.dataDir, (m) =>
+      logger.debug({ component: 'postgres' }, m),
+    );
+    databaseUrl = server.url;
+    if (server.owned) stopEmbedded = server.stop;
+    logger.info({ dataDir: config.dataDir, owned: server.owned }, 'using embedded PostgreSQL');
+  }
+  const pool = createPool(databaseUrl, {
+    max: options.poolSize ?? 20,
+    applicationName: options.applicationName,
+  });
+  try {
+    const result = await migrate(pool);
+    if (result.applied.length) logger.info({ applied: result.applied }, 'migrations applied');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    await stopEmbedded();
+    throw err;
+  }
+  return {
+    config,
+    logger,
+    pool,
+    databaseUrl,
+    close: async () => {
+      await pool.end().catch(() => undefined);
+      await stopEmbedded();
+    },
+  };
+}
+
+export async function buildDeps(rt: Runtime, role = 'all'): Promise<AppDeps> {
+  const metrics = createMetrics(role);
+  const secret = await sharedAuthSecret(rt.pool, rt.config.authSecret);
+  return {
+    config: rt.config,
+    pool: rt.pool,
+    money: createMoneyService(rt.pool, metrics),
+    tokens: new TokenService(secret, rt.config.tokenTtlSeconds),
+    metrics,
+    audit: () => runAudit(rt.pool),
+    readiness: async () => {
+      try {
+        await rt.pool.query('SELECT 1');
+        return [{ name: 'postgres', ok: true }];
+      } catch (err) {
+        return [{ name: 'postgres', ok: false, detail: (err as Error).message }];
+      }
+    },
+  };
+}

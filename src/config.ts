@@ -1,0 +1,105 @@
+// Environment -> typed, frozen config, read once at start. A bad value stops the program
+// with a message that names the variable.
+import path from 'node:path';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly dataDir: string;
+  readonly roundSeconds: number;
+  readonly sides: readonly [string, string];
+  readonly rakeBps: bigint;
+  readonly minBet: bigint;
+  readonly maxBet: bigint;
+  readonly maxDeposit: bigint;
+  readonly authSecret: string | undefined;
+  readonly tokenTtlSeconds: number;
+  readonly logLevel: string;
+  readonly demoPlayers: number;
+  readonly busPartitions: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw.trim()))
+    throw new ConfigError(name, `must be an integer, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+// Safe for JSON numbers end to end.
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+export function loadConfig(env: Env = process.env): Config {
+  const sidesRaw = env.SIDES ?? 'red,green';
+  const sides = sidesRaw.split(',').map((s) => s.trim());
+  if (sides.length !== 2 || sides.some((s) => !/^[a-z][a-z0-9_-]{0,15}$/.test(s)) || sides[0] === sides[1]) {
+    throw new ConfigError(
+      'SIDES',
+      'must be two different lowercase names separated by a comma, e.g. red,green',
+    );
+  }
+  const minBet = integer(env, 'MIN_BET', 10, 1, MAX_SAFE);
+  const maxBet = integer(env, 'MAX_BET', 1_000_000, 1, MAX_SAFE);
+  if (maxBet < minBet) throw new ConfigError('MAX_BET', `must be at least MIN_BET (${minBet})`);
+  const authSecret = env.AUTH_SECRET === '' ? undefined : env.AUTH_SECRET;
+  if (authSecret !== undefined && authSecret.length < 32) {
+    throw new ConfigError('AUTH_SECRET', 'must be at least 32 characters');
+  }
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const host = env.HOST ?? '127.0.0.1';
+  if (host.trim() === '') throw new ConfigError('HOST', 'must not be empty');
+  return Object.freeze({
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    dataDir: path.resolve(env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : '.colorbet'),
+    roundSeconds: integer(env, 'ROUND_SECONDS', 30, 1, 86_400),
+    sides: [sides[0] as string, sides[1] as string] as const,
+    rakeBps: BigInt(integer(env, 'RAKE_BPS', 200, 0, 10_000)),
+    minBet: BigInt(minBet),
+    maxBet: BigInt(maxBet),
+    maxDeposit: BigInt(integer(env, 'MAX_DEPOSIT', 1_000_000_000_000, 1, MAX_SAFE)),
+    authSecret,
+    tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
+    logLevel,
+    demoPlayers: integer(env, 'DEMO_PLAYERS', 20, 0, 10_000),
+    busPartitions: integer(env, 'BUS_PARTITIONS', 8, 1, 1024),
+  });
+}

@@ -1,0 +1,79 @@
+// Stable error codes, one AppError, and the one place where Postgres SQLSTATEs become
+// domain errors. Routes never build error bodies themselves.
+
+export const ErrorCodes = {
+  VALIDATION: { status: 400, message: 'The request is not valid' },
+  INVALID_AMOUNT: { status: 400, message: 'Amount must be a positive integer within limits' },
+  INVALID_SIDE: { status: 400, message: 'Unknown side' },
+  IDEMPOTENCY_KEY_REQUIRED: { status: 400, message: 'This request needs an Idempotency-Key header' },
+  UNAUTHORIZED: { status: 401, message: 'Missing or invalid token' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
+  FORBIDDEN: { status: 403, message: 'Not allowed' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  USERNAME_TAKEN: { status: 409, message: 'That username is taken' },
+  IDEMPOTENCY_CONFLICT: { status: 409, message: 'Idempotency-Key reused with a different request' },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still running' },
+  DEPOSIT_REFERENCE_CONFLICT: { status: 409, message: 'Deposit reference reused with a different deposit' },
+  ROUND_NOT_OPEN: { status: 409, message: 'The round is not open for bets' },
+  ROUND_NOT_VOIDABLE: { status: 409, message: 'The round is already settled or voided' },
+  BET_NOT_CANCELLABLE: { status: 409, message: 'Nothing of this bet can be cancelled' },
+  WITHDRAWAL_DECIDED: { status: 409, message: 'The withdrawal is already decided' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
+  INSUFFICIENT_FUNDS: { status: 422, message: 'Insufficient funds' },
+  LIMIT_EXCEEDED: { status: 422, message: 'Amount outside the allowed limits' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  UNAVAILABLE: { status: 503, message: 'A dependency is unavailable' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: unknown,
+  ) {
+    super(message ?? ErrorCodes[code].message);
+    this.name = 'AppError';
+    this.status = ErrorCodes[code].status;
+  }
+
+  toBody(): { error: { code: string; message: string; details?: unknown } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
+  }
+}
+
+export const appError = (code: ErrorCode, message?: string, details?: unknown): AppError =>
+  new AppError(code, message, details);
+
+interface PgErrorLike {
+  code?: string;
+  constraint?: string;
+}
+
+const isPgError = (err: unknown): err is PgErrorLike =>
+  typeof err === 'object' && err !== null && typeof (err as PgErrorLike).code === 'string';
+
+/** SQLSTATE -> AppError, for the errors a client can cause. Anything else stays unknown (500). */
+export function fromPgError(err: unknown): AppError | undefined {
+  if (!isPgError(err)) return undefined;
+  if (err.code === '23514' && err.constraint === 'wallet_never_negative')
+    return appError('INSUFFICIENT_FUNDS');
+  if (err.code === '57P01' || err.code === '57P03' || err.code === '08006' || err.code === '08001') {
+    return appError('UNAVAILABLE', 'The database is unavailable');
+  }
+  return undefined;
+}
+
+export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+export const isRetryable = (err: unknown): boolean =>
+  isPgError(err) && RETRYABLE_SQLSTATES.has(err.code ?? '');

@@ -1,0 +1,50 @@
+// buildApp(deps): the whole HTTP API as a Fastify instance. It never listens; the CLI does.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { loggerOptions } from '../observability/logger.ts';
+import { guards } from './auth.ts';
+import type { AppDeps } from './deps.ts';
+import { registerErrorHandler } from './error-handler.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { authRoutes } from './routes/auth.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { walletRoutes } from './routes/wallet.ts';
+
+export type RouteModule = (app: FastifyInstance, deps: AppDeps, guard: ReturnType<typeof guards>) => void;
+
+export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.config.logLevel === 'silent' ? false : loggerOptions(deps.config.logLevel),
+    disableRequestLogging: false,
+    bodyLimit: 64 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  app.addHook('onSend', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  registerErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'colorbet API', version: '1.0.0', description: 'Peer-to-peer colour-round betting' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  const guard = guards(deps.tokens);
+  for (const routes of [opsRoutes, authRoutes, walletRoutes, adminRoutes, ...extraRoutes]) {
+    routes(app, deps, guard);
+  }
+  return app;
+}

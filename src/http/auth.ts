@@ -1,0 +1,49 @@
+// Bearer-token guards for routes. The token is verified locally (no database round trip).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal, TokenService } from '../auth/tokens.ts';
+import { appError } from '../errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export async function principalOf(tokens: TokenService, req: FastifyRequest): Promise<Principal | undefined> {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) throw appError('UNAUTHORIZED', 'Authorization must be "Bearer <token>"');
+  const principal = await tokens.verify(match[1]);
+  if (!principal) throw appError('UNAUTHORIZED', 'Token is invalid or expired');
+  return principal;
+}
+
+export function guards(tokens: TokenService) {
+  const authenticated = async (req: FastifyRequest, _reply: FastifyReply) => {
+    const principal = await principalOf(tokens, req);
+    if (!principal) throw appError('UNAUTHORIZED');
+    req.principal = principal;
+  };
+  return {
+    optional: async (req: FastifyRequest, _reply: FastifyReply) => {
+      req.principal = await principalOf(tokens, req);
+    },
+    authenticated,
+    player: async (req: FastifyRequest, reply: FastifyReply) => {
+      await authenticated(req, reply);
+      if (req.principal?.role !== 'player') throw appError('FORBIDDEN', 'Only players have wallets and bets');
+    },
+    operator: async (req: FastifyRequest, reply: FastifyReply) => {
+      await authenticated(req, reply);
+      if (req.principal?.role !== 'operator') throw appError('FORBIDDEN', 'Operators only');
+    },
+  };
+}
+
+export type Guards = ReturnType<typeof guards>;
+
+export function currentUser(req: FastifyRequest): Principal {
+  if (!req.principal) throw appError('UNAUTHORIZED');
+  return req.principal;
+}

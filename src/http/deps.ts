@@ -1,0 +1,22 @@
+import type { TokenService } from '../auth/tokens.ts';
+import type { Config } from '../config.ts';
+import type { Pool } from '../db/pool.ts';
+import type { MoneyService } from '../money.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { AuditReport } from '../audit.ts';
+
+export interface ReadinessCheck {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface AppDeps {
+  config: Config;
+  pool: Pool;
+  money: MoneyService;
+  tokens: TokenService;
+  metrics: Metrics;
+  audit: () => Promise<AuditReport>;
+  readiness: () => Promise<ReadinessCheck[]>;
+}

@@ -1,0 +1,38 @@
+// The one error handler: AppError -> its status and code; Fastify's own client errors ->
+// stable codes; anything unexpected -> 500 with the detail only in the log.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, appError, fromPgError } from '../errors.ts';
+
+function clientError(err: FastifyError): AppError | undefined {
+  if (err.validation) {
+    const first = err.validation[0];
+    const where = err.validationContext ?? 'request';
+    const field = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
+    const isAmount =
+      /(^|\.)amount$/.test(field) ||
+      (first?.params as { missingProperty?: string })?.missingProperty === 'amount';
+    const message = `${where}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`;
+    return appError(isAmount && field ? 'INVALID_AMOUNT' : 'VALIDATION', message, err.validation);
+  }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return appError('UNSUPPORTED_MEDIA_TYPE');
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return appError('PAYLOAD_TOO_LARGE');
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return appError('VALIDATION', err.message);
+  }
+  return undefined;
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const known = err instanceof AppError ? err : (clientError(err) ?? fromPgError(err));
+    if (known) {
+      if (known.status >= 500) req.log.warn({ err }, 'dependency error');
+      return reply.status(known.status).send(known.toBody());
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send(appError('INTERNAL').toBody());
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send(appError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`).toBody()),
+  );
+}

@@ -1,0 +1,53 @@
+// Routes hand money operations to the transaction service through here: the
+// Idempotency-Key header becomes a claim scoped to the caller, and the outcome becomes
+// the HTTP answer (a replay answers exactly as the first time).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { appError } from '../errors.ts';
+import { requestFingerprint, type IdempotencyClaim } from '../ledger/idempotency.ts';
+import type { MoneyOperation, MoneyService } from '../money.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { currentUser } from './auth.ts';
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+export function idempotencyClaim(req: FastifyRequest, required: boolean): IdempotencyClaim | undefined {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) {
+    if (required) throw appError('IDEMPOTENCY_KEY_REQUIRED');
+    return undefined;
+  }
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (!key || !KEY_PATTERN.test(key)) {
+    throw appError('VALIDATION', 'Idempotency-Key must be 1-200 printable ASCII characters');
+  }
+  const caller = currentUser(req);
+  return {
+    scope: `user:${caller.userId}`,
+    key,
+    requestHash: requestFingerprint({
+      method: req.method,
+      route: req.routeOptions.url,
+      params: req.params,
+      body: req.body ?? null,
+    }),
+  };
+}
+
+export async function submitMoney(
+  deps: { money: MoneyService; metrics: Metrics },
+  req: FastifyRequest,
+  reply: FastifyReply,
+  op: MoneyOperation,
+  options: { requireKey: boolean },
+): Promise<FastifyReply> {
+  const idempotency = idempotencyClaim(req, options.requireKey);
+  const outcome = await deps.money.run({
+    op,
+    idempotency,
+    ctx: { requestId: req.id, actorId: req.principal?.userId },
+  });
+  deps.metrics.moneyOps.inc({ type: op.type, outcome: outcome.ok ? 'ok' : outcome.error.code });
+  if (!outcome.ok) throw outcome.error;
+  if (outcome.replayed) void reply.header('idempotent-replayed', 'true');
+  return reply.status(outcome.status).send(outcome.body);
+}

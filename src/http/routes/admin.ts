@@ -1,0 +1,109 @@
+import type { FastifyInstance } from 'fastify';
+import { userExists } from '../../auth/users.ts';
+import { appError } from '../../errors.ts';
+import { listWithdrawals } from '../../ledger/queries.ts';
+import type { Guards } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { submitMoney } from '../money.ts';
+import { amount, bearer, cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
+
+export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
+  app.post<{ Body: { userId: number; amount: number; reference: string } }>(
+    '/v1/admin/deposits',
+    {
+      preHandler: guard.operator,
+      schema: {
+        tags: ['admin'],
+        security: bearer,
+        body: {
+          type: 'object',
+          required: ['userId', 'amount', 'reference'],
+          additionalProperties: false,
+          properties: {
+            userId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+            amount,
+            reference: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const value = BigInt(req.body.amount);
+      if (value > deps.config.maxDeposit) {
+        throw appError('INVALID_AMOUNT', `A deposit is at most ${deps.config.maxDeposit}`);
+      }
+      const userId = BigInt(req.body.userId);
+      if (!(await userExists(deps.pool, userId))) throw appError('NOT_FOUND', 'No such user');
+      req.log.info(
+        {
+          audit: 'deposit',
+          actor: req.principal?.username,
+          userId: req.body.userId,
+          amount: req.body.amount,
+          reference: req.body.reference,
+          idempotencyKey: req.headers['idempotency-key'],
+        },
+        'operator deposit',
+      );
+      return submitMoney(
+        deps,
+        req,
+        reply,
+        { type: 'deposit', userId, amount: value, reference: req.body.reference },
+        { requireKey: false },
+      );
+    },
+  );
+
+  const decideSchema = {
+    preHandler: guard.operator,
+    schema: { tags: ['admin'], security: bearer, params: idParam },
+  };
+  for (const [action, approve] of [
+    ['approve', true],
+    ['reject', false],
+  ] as const) {
+    app.post<{ Params: { id: string } }>(
+      `/v1/admin/withdrawals/:id/${action}`,
+      decideSchema,
+      async (req, reply) => {
+        req.log.info(
+          {
+            audit: `withdrawal_${action}`,
+            actor: req.principal?.username,
+            withdrawalId: req.params.id,
+            idempotencyKey: req.headers['idempotency-key'],
+          },
+          'operator decision',
+        );
+        const op = { type: 'decideWithdrawal', withdrawalId: parseId(req.params.id), approve } as const;
+        return submitMoney(deps, req, reply, op, { requireKey: false });
+      },
+    );
+  }
+
+  app.get<{ Querystring: { cursor?: string; status?: string } }>(
+    '/v1/admin/withdrawals',
+    {
+      preHandler: guard.operator,
+      schema: {
+        tags: ['admin'],
+        security: bearer,
+        querystring: {
+          ...cursorQuery,
+          properties: {
+            ...cursorQuery.properties,
+            status: { type: 'string', enum: ['REQUESTED', 'APPROVED', 'REJECTED'] },
+          },
+        },
+      },
+    },
+    async (req) => listWithdrawals(deps.pool, req.query.status, parseCursor(req.query)),
+  );
+
+  app.get(
+    '/v1/admin/audit',
+    { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer } },
+    async () => deps.audit(),
+  );
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { getWallet, listEntries } from '../../ledger/queries.ts';
+import type { Guards } from '../auth.ts';
+import { currentUser } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { submitMoney } from '../money.ts';
+import { amount, bearer, cursorQuery, parseCursor } from '../schemas.ts';
+
+export function walletRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
+  app.get(
+    '/v1/wallet',
+    { preHandler: guard.player, schema: { tags: ['wallet'], security: bearer } },
+    async (req) => getWallet(deps.pool, currentUser(req).userId),
+  );
+  app.get<{ Querystring: { cursor?: string } }>(
+    '/v1/wallet/entries',
+    { preHandler: guard.player, schema: { tags: ['wallet'], security: bearer, querystring: cursorQuery } },
+    async (req) => listEntries(deps.pool, currentUser(req).userId, parseCursor(req.query)),
+  );
+  app.post<{ Body: { amount: number } }>(
+    '/v1/wallet/withdrawals',
+    {
+      preHandler: guard.player,
+      schema: {
+        tags: ['wallet'],
+        security: bearer,
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string' } } },
+        body: { type: 'object', required: ['amount'], additionalProperties: false, properties: { amount } },
+      },
+    },
+    async (req, reply) =>
+      submitMoney(
+        deps,
+        req,
+        reply,
+        { type: 'requestWithdrawal', userId: currentUser(req).userId, amount: BigInt(req.body.amount) },
+        { requireKey: true },
+      ),
+  );
+}

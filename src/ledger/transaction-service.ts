@@ -1,0 +1,112 @@
+// The transaction service: every money write goes through submit(). It takes a list of
+// operations and answers each; one database transaction carries the whole list, with a
+// savepoint per operation so that one refused operation does not undo the others. Routes
+// never open transactions, so batching many requests into one commit changes nothing above.
+import type { Pool, PoolClient } from '../db/pool.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { AppError, fromPgError } from '../errors.ts';
+import { claimKey, storeResponse, type IdempotencyClaim, type StoredResponse } from './idempotency.ts';
+
+export interface OperationContext {
+  requestId?: string | undefined;
+  actorId?: bigint | undefined;
+}
+
+export interface OperationResult {
+  status: number;
+  body: unknown;
+  /** Runs after the transaction committed (events to notify, metrics). */
+  afterCommit?: () => void;
+}
+
+export type OperationHandler<Op> = (
+  client: PoolClient,
+  op: Op,
+  ctx: OperationContext,
+) => Promise<OperationResult>;
+
+export interface Submission<Op> {
+  op: Op;
+  ctx?: OperationContext;
+  idempotency?: IdempotencyClaim;
+}
+
+export type Outcome =
+  { ok: true; status: number; body: unknown; replayed: boolean } | { ok: false; error: AppError };
+
+type Handlers<Op extends { type: string }> = {
+  [K in Op['type']]: OperationHandler<Extract<Op, { type: K }>>;
+};
+
+export class TransactionService<Op extends { type: string }> {
+  constructor(
+    private readonly pool: Pool,
+    private readonly handlers: Handlers<Op>,
+    private readonly hooks: { onRetry?: (err: unknown) => void } = {},
+  ) {}
+
+  async run(submission: Submission<Op>): Promise<Outcome> {
+    const [outcome] = await this.submit([submission]);
+    return outcome!;
+  }
+
+  async submit(submissions: readonly Submission<Op>[]): Promise<Outcome[]> {
+    const after: (() => void)[] = [];
+    const outcomes = await withTransaction(
+      this.pool,
+      async (client) => {
+        after.length = 0;
+        const answers: Outcome[] = [];
+        for (const [i, submission] of submissions.entries()) {
+          answers.push(await this.apply(client, submission, `op_${i}`, after));
+        }
+        return answers;
+      },
+      { onRetry: this.hooks.onRetry },
+    );
+    for (const fn of after) fn();
+    return outcomes;
+  }
+
+  private async apply(
+    client: PoolClient,
+    { op, ctx = {}, idempotency }: Submission<Op>,
+    savepoint: string,
+    after: (() => void)[],
+  ): Promise<Outcome> {
+    await client.query(`SAVEPOINT ${savepoint}`);
+    try {
+      if (idempotency) {
+        const stored = await claimKey(client, idempotency);
+        if (stored) {
+          await client.query(`RELEASE SAVEPOINT ${savepoint}`);
+          return replay(stored);
+        }
+      }
+      const handler = this.handlers[op.type as Op['type']] as OperationHandler<Op>;
+      const result = await handler(client, op, ctx);
+      if (idempotency) await storeResponse(client, idempotency, result);
+      await client.query(`RELEASE SAVEPOINT ${savepoint}`);
+      if (result.afterCommit) after.push(result.afterCommit);
+      return { ok: true, status: result.status, body: result.body, replayed: false };
+    } catch (err) {
+      const error = err instanceof AppError ? err : fromPgError(err);
+      if (!error || error.code === 'UNAVAILABLE') throw err;
+      await client.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+      // The first answer to a key is the answer, refusals included; key conflicts are not answers.
+      if (idempotency && !error.code.startsWith('IDEMPOTENCY_')) {
+        await storeResponse(client, idempotency, { status: error.status, body: error.toBody() });
+      }
+      return { ok: false, error };
+    }
+  }
+}
+
+function replay(stored: StoredResponse): Outcome {
+  if (stored.status >= 400) {
+    const body = stored.body as { error?: { code?: string; message?: string; details?: unknown } };
+    const code = (body.error?.code ?? 'INTERNAL') as ConstructorParameters<typeof AppError>[0];
+    return { ok: false, error: new AppError(code, body.error?.message, body.error?.details) };
+  }
+  return { ok: true, status: stored.status, body: stored.body, replayed: true };
+}

@@ -1,0 +1,23 @@
+// Structured JSON logs (pino) to stdout. Secrets never reach a log line.
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'authSecret',
+  '*.authSecret',
+];
+
+export function loggerOptions(level: string): LoggerOptions {
+  return { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'colorbet' } };
+}
+
+export function createLogger(level: string): Logger {
+  return pino(loggerOptions(level));
+}
+
+export type { Logger };

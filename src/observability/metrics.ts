@@ -1,0 +1,109 @@
+// Prometheus metrics (prom-client). One registry per process; labels stay bounded (routes,
+// statuses, reasons, partitions: never user, bet or round ids).
+import client from 'prom-client';
+
+export function createMetrics(role = 'all') {
+  const registry = new client.Registry();
+  registry.setDefaultLabels({ role });
+  client.collectDefaultMetrics({ register: registry, prefix: 'colorbet_process_' });
+  const m = {
+    registry,
+    httpDuration: new client.Histogram({
+      name: 'colorbet_http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    betsAccepted: new client.Counter({
+      name: 'colorbet_bets_accepted_total',
+      help: 'Bets accepted (answered 202)',
+      registers: [registry],
+    }),
+    betsRejected: new client.Counter({
+      name: 'colorbet_bets_rejected_total',
+      help: 'Bets refused, by error code',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    moneyOps: new client.Counter({
+      name: 'colorbet_money_operations_total',
+      help: 'Operations through the transaction service by type and outcome',
+      labelNames: ['type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    txRetries: new client.Counter({
+      name: 'colorbet_db_transaction_retries_total',
+      help: 'Database transactions retried, by SQLSTATE',
+      labelNames: ['sqlstate'] as const,
+      registers: [registry],
+    }),
+    txFailures: new client.Counter({
+      name: 'colorbet_db_transaction_failures_total',
+      help: 'Database transactions failed with an unexpected error, by SQLSTATE',
+      labelNames: ['sqlstate'] as const,
+      registers: [registry],
+    }),
+    matches: new client.Counter({
+      name: 'colorbet_matches_total',
+      help: 'Match fills recorded',
+      registers: [registry],
+    }),
+    matchedVolume: new client.Counter({
+      name: 'colorbet_matched_volume_minor_total',
+      help: 'Matched amount in minor units',
+      registers: [registry],
+    }),
+    settlements: new client.Counter({
+      name: 'colorbet_rounds_settled_total',
+      help: 'Rounds settled or voided',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    settlementDuration: new client.Histogram({
+      name: 'colorbet_settlement_duration_seconds',
+      help: 'Time to settle one round',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    commission: new client.Counter({
+      name: 'colorbet_commission_minor_total',
+      help: 'Commission charged in minor units',
+      registers: [registry],
+    }),
+    outboxBacklog: new client.Gauge({
+      name: 'colorbet_outbox_backlog',
+      help: 'Outbox events not yet consumed or relayed',
+      registers: [registry],
+    }),
+    outboxOldestSeconds: new client.Gauge({
+      name: 'colorbet_outbox_oldest_age_seconds',
+      help: 'Age of the oldest outbox event not yet consumed or relayed',
+      registers: [registry],
+    }),
+    projectionLagEntries: new client.Gauge({
+      name: 'colorbet_projection_lag_entries',
+      help: 'Ledger entries not yet applied to the balance projection',
+      registers: [registry],
+    }),
+    projectionLagSeconds: new client.Gauge({
+      name: 'colorbet_projection_lag_seconds',
+      help: 'Age of the oldest ledger entry not yet applied to the balance projection',
+      registers: [registry],
+    }),
+    wsClients: new client.Gauge({
+      name: 'colorbet_websocket_clients',
+      help: 'Connected WebSocket clients',
+      registers: [registry],
+    }),
+    poolClients: new client.Gauge({
+      name: 'colorbet_db_pool_clients',
+      help: 'Database pool clients by state',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
