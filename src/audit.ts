@@ -1,5 +1,6 @@
 // `colorbet verify` and GET /v1/admin/audit: every invariant check, one report.
 import type { Pool } from './db/pool.ts';
+import { bettingChecks } from './betting/verify.ts';
 import { ledgerChecks, type Check, type CheckResult } from './ledger/verify.ts';
 
 export interface AuditReport {
@@ -8,7 +9,7 @@ export interface AuditReport {
   checks: CheckResult[];
 }
 
-export const allChecks: Check[] = [...ledgerChecks];
+export const allChecks: Check[] = [...ledgerChecks, ...bettingChecks];
 
 export async function runAudit(pool: Pool, checks: Check[] = allChecks): Promise<AuditReport> {
   const results: CheckResult[] = [];

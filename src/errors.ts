@@ -15,6 +15,7 @@ export const ErrorCodes = {
   IDEMPOTENCY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still running' },
   DEPOSIT_REFERENCE_CONFLICT: { status: 409, message: 'Deposit reference reused with a different deposit' },
   ROUND_NOT_OPEN: { status: 409, message: 'The round is not open for bets' },
+  ROUND_NOT_REVEALED: { status: 409, message: 'The round has not revealed its seed yet' },
   ROUND_NOT_VOIDABLE: { status: 409, message: 'The round is already settled or voided' },
   BET_NOT_CANCELLABLE: { status: 409, message: 'Nothing of this bet can be cancelled' },
   WITHDRAWAL_DECIDED: { status: 409, message: 'The withdrawal is already decided' },

@@ -10,6 +10,8 @@ import { createPool, type Pool } from '../db/pool.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { createMoneyService } from '../money.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { EventHub } from '../bus/events.ts';
+import { settledEvents } from '../workers/settle.ts';
 import { createMetrics } from '../observability/metrics.ts';
 
 export interface Runtime {
@@ -59,13 +61,18 @@ export async function openRuntime(
   };
 }
 
-export async function buildDeps(rt: Runtime, role = 'all'): Promise<AppDeps> {
+export async function buildDeps(rt: Runtime, events: EventHub, role = 'all'): Promise<AppDeps> {
   const metrics = createMetrics(role);
   const secret = await sharedAuthSecret(rt.pool, rt.config.authSecret);
   return {
     config: rt.config,
     pool: rt.pool,
-    money: createMoneyService(rt.pool, metrics),
+    money: createMoneyService(rt.pool, rt.config, metrics, {
+      onBetPlaced: (roundId) =>
+        events.publish([{ type: 'wake', worker: 'match', roundId: roundId.toString() }]),
+      onRoundVoided: (r) => events.publish(settledEvents(r)),
+    }),
+    events,
     tokens: new TokenService(secret, rt.config.tokenTtlSeconds),
     metrics,
     audit: () => runAudit(rt.pool),

@@ -1,8 +1,13 @@
 // `colorbet start [--roles ...]`: every role in one process by default, or only those named.
 import type { FastifyInstance } from 'fastify';
+import { postgresHub } from '../bus/events.ts';
 import { buildApp } from '../http/app.ts';
 import type { Worker } from '../workers/loop.ts';
+import { startMatchWorker } from '../workers/match.ts';
 import { startProjectionWorker } from '../workers/project.ts';
+import { startScheduler } from '../workers/scheduler.ts';
+import { startSettleWorker } from '../workers/settle.ts';
+import { startOutboxMeter } from '../workers/outbox-meter.ts';
 import { buildDeps, type Runtime } from './runtime.ts';
 
 export const ROLES = ['api', 'gateway', 'relay', 'match', 'settle', 'project', 'scheduler'] as const;
@@ -26,21 +31,38 @@ export interface Started {
 }
 
 export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started> {
-  const deps = await buildDeps(rt, [...roles].join('+'));
+  const { logger, pool, config } = rt;
+  const events = await postgresHub(rt.databaseUrl, (err) => logger.warn({ err }, 'event hub error'));
+  const deps = await buildDeps(rt, events, [...roles].join('+'));
+  const workerDeps = { pool, metrics: deps.metrics, logger, events };
   const workers: Worker[] = [];
-  if (roles.has('project')) workers.push(...startProjectionWorker(rt.pool, deps.metrics, rt.logger));
+  if (roles.has('scheduler')) {
+    workers.push(
+      startScheduler({
+        databaseUrl: rt.databaseUrl,
+        terms: { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: config.roundSeconds },
+        logger,
+        events,
+      }),
+    );
+  }
+  if (roles.has('match')) workers.push(startMatchWorker(workerDeps));
+  if (roles.has('settle')) workers.push(startSettleWorker(workerDeps));
+  if (roles.has('project')) workers.push(...startProjectionWorker(pool, deps.metrics, logger));
+  workers.push(startOutboxMeter(pool, deps.metrics, logger));
   let app: FastifyInstance | undefined;
   if (roles.has('api')) {
     app = await buildApp(deps);
-    await app.listen({ port: rt.config.port, host: rt.config.host });
+    await app.listen({ port: config.port, host: config.host });
   }
-  rt.logger.info({ roles: [...roles] }, 'colorbet started');
+  logger.info({ roles: [...roles] }, 'colorbet started');
   return {
     app,
     workers,
     stop: async () => {
       await app?.close();
       await Promise.all(workers.map((w) => w.stop()));
+      await events.close();
     },
   };
 }

@@ -9,6 +9,8 @@ import type { AppDeps } from './deps.ts';
 import { registerErrorHandler } from './error-handler.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
+import { betRoutes } from './routes/bets.ts';
+import { roundRoutes } from './routes/rounds.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { walletRoutes } from './routes/wallet.ts';
 
@@ -43,7 +45,15 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   const guard = guards(deps.tokens);
-  for (const routes of [opsRoutes, authRoutes, walletRoutes, adminRoutes, ...extraRoutes]) {
+  for (const routes of [
+    opsRoutes,
+    authRoutes,
+    walletRoutes,
+    roundRoutes,
+    betRoutes,
+    adminRoutes,
+    ...extraRoutes,
+  ]) {
     routes(app, deps, guard);
   }
   return app;

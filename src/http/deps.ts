@@ -4,6 +4,7 @@ import type { Pool } from '../db/pool.ts';
 import type { MoneyService } from '../money.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AuditReport } from '../audit.ts';
+import type { EventHub } from '../bus/events.ts';
 
 export interface ReadinessCheck {
   name: string;
@@ -16,6 +17,7 @@ export interface AppDeps {
   pool: Pool;
   money: MoneyService;
   tokens: TokenService;
+  events: EventHub;
   metrics: Metrics;
   audit: () => Promise<AuditReport>;
   readiness: () => Promise<ReadinessCheck[]>;

@@ -21,6 +21,17 @@ async function offending(db: Queryable, sql: string, params: unknown[] = []): Pr
   );
 }
 
+/** A check whose query lists the problems it finds (at most a sample of them). */
+export async function checkRows(
+  db: Pool,
+  invariant: string,
+  name: string,
+  sql: string,
+  okDetail: string,
+): Promise<CheckResult> {
+  return result(invariant, name, await offending(db, `SELECT * FROM (${sql}) problems`), okDetail);
+}
+
 function result(invariant: string, name: string, violations: unknown[], okDetail: string): CheckResult {
   return violations.length === 0
     ? { invariant, name, ok: true, detail: okDetail }

@@ -101,6 +101,29 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
     async (req) => listWithdrawals(deps.pool, req.query.status, parseCursor(req.query)),
   );
 
+  app.post<{ Params: { id: string } }>(
+    '/v1/admin/rounds/:id/void',
+    { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer, params: idParam } },
+    async (req, reply) => {
+      req.log.info(
+        {
+          audit: 'round_void',
+          actor: req.principal?.username,
+          roundId: req.params.id,
+          idempotencyKey: req.headers['idempotency-key'],
+        },
+        'operator void',
+      );
+      return submitMoney(
+        deps,
+        req,
+        reply,
+        { type: 'voidRound', roundId: parseId(req.params.id) },
+        { requireKey: false },
+      );
+    },
+  );
+
   app.get(
     '/v1/admin/audit',
     { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer } },

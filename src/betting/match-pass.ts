@@ -1,0 +1,88 @@
+// One matching pass over a round: the bets not yet in the book, in the order they reached
+// the matcher, are matched by the pure rule against the book, and the fills, book positions
+// and bet states are written back in a few set-based statements. The exclusive match lock
+// makes passes on one round strictly one after another, whichever worker runs them.
+import type { Queryable } from '../db/pool.ts';
+import { roundMatchLock } from './locks.ts';
+import { matchBets, type Fill, type IncomingBet, type RestingBet } from './matching.ts';
+
+const PASS_LIMIT = 20_000;
+
+export interface PassResult {
+  booked: number;
+  fills: Fill[];
+  /** Bets whose matched amount changed, with their owners (for events). */
+  touched: { betId: bigint; userId: bigint }[];
+}
+
+export async function runMatchPass(db: Queryable, roundId: bigint): Promise<PassResult> {
+  await db.query('SELECT pg_advisory_xact_lock($1)', [roundMatchLock(roundId)]);
+  const round = await db.query<{ status: string }>('SELECT status FROM rounds WHERE id = $1', [roundId]);
+  const status = round.rows[0]?.status;
+  // Only OPEN rounds and the final pass of a CLOSED round match; later bets simply lapse.
+  if (status !== 'OPEN' && status !== 'CLOSED') return { booked: 0, fills: [], touched: [] };
+
+  const incoming = await db.query<{ id: bigint; user_id: bigint; side: string; unmatched: bigint }>(
+    `SELECT id, user_id, side, amount - cancelled_amount AS unmatched FROM bets
+     WHERE round_id = $1 AND seq IS NULL ORDER BY id LIMIT $2`,
+    [roundId, PASS_LIMIT],
+  );
+  if (incoming.rowCount === 0) return { booked: 0, fills: [], touched: [] };
+  const resting = await db.query<{ id: bigint; user_id: bigint; side: string; remaining: bigint }>(
+    `SELECT id, user_id, side, amount - matched_amount - cancelled_amount AS remaining FROM bets
+     WHERE round_id = $1 AND seq IS NOT NULL AND matched_amount + cancelled_amount < amount AND status <> 'CANCELLED'
+     ORDER BY seq`,
+    [roundId],
+  );
+  const book: RestingBet[] = resting.rows.map((r) => ({
+    id: r.id.toString(),
+    playerId: r.user_id.toString(),
+    side: r.side,
+    remaining: r.remaining,
+  }));
+  const arriving: IncomingBet[] = incoming.rows.map((r) => ({
+    id: r.id.toString(),
+    playerId: r.user_id.toString(),
+    side: r.side,
+    amount: r.unmatched,
+  }));
+  const { fills } = matchBets(book, arriving);
+
+  const matchedBy = new Map<string, bigint>();
+  for (const f of fills) {
+    matchedBy.set(f.betId, (matchedBy.get(f.betId) ?? 0n) + f.amount);
+    matchedBy.set(f.againstId, (matchedBy.get(f.againstId) ?? 0n) + f.amount);
+  }
+  if (fills.length) {
+    await db.query(
+      `INSERT INTO matches (round_id, bet_id, against_bet_id, amount)
+       SELECT $1, b, a, m FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS f(b, a, m)`,
+      [roundId, fills.map((f) => f.betId), fills.map((f) => f.againstId), fills.map((f) => f.amount)],
+    );
+  }
+  // Book positions continue after the round's last one, in arrival order.
+  const ids = incoming.rows.map((r) => r.id.toString());
+  const changed = [...matchedBy.keys()];
+  const { rows } = await db.query<{ id: bigint; user_id: bigint }>(
+    `WITH base AS (SELECT coalesce(max(seq), 0) AS seq FROM bets WHERE round_id = $1),
+     booked AS (SELECT id, base.seq + ord AS seq FROM unnest($2::bigint[]) WITH ORDINALITY AS u(id, ord), base),
+     delta AS (SELECT id, m FROM unnest($3::bigint[], $4::bigint[]) AS d(id, m)),
+     targets AS (
+       SELECT coalesce(booked.id, delta.id) AS id, booked.seq, coalesce(delta.m, 0) AS m
+       FROM booked FULL JOIN delta ON delta.id = booked.id)
+     UPDATE bets b SET
+       seq = coalesce(b.seq, t.seq),
+       matched_amount = b.matched_amount + t.m,
+       status = CASE
+         WHEN b.matched_amount + t.m = 0 THEN b.status
+         WHEN b.matched_amount + t.m + b.cancelled_amount = b.amount THEN 'MATCHED'
+         ELSE 'PARTIALLY_MATCHED' END
+     FROM targets t WHERE b.id = t.id AND b.round_id = $1
+     RETURNING b.id, b.user_id, t.m`,
+    [roundId, ids, changed, changed.map((id) => matchedBy.get(id)!)],
+  );
+  const touched = rows
+    .filter((r) => matchedBy.has(r.id.toString()))
+    .map((r) => ({ betId: r.id, userId: r.user_id }));
+  return { booked: ids.length, fills, touched };
+}

@@ -1,0 +1,89 @@
+// Invariant checks over rounds, bets, matches and settlements (I5, I6, I9 and the game's
+// own consistency). Like the ledger checks, each query returns the offending rows.
+
+import { checkRows, type Check } from '../ledger/verify.ts';
+
+export const exactlyOnceSettlement: Check = (db) =>
+  checkRows(
+    db,
+    'I5',
+    'each settlement, refund and cancellation applies once, by unique keys',
+    `SELECT want.name AS missing_unique_index FROM (VALUES ('transfers_once_round_payout'), ('transfers_once_commission'),
+        ('transfers_once_cancel'), ('transfers_once_stake'), ('round_settlements_pkey')) AS want(name)
+     WHERE NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = want.name AND schemaname = current_schema())
+     UNION ALL
+     SELECT 'round ' || r.id || ' player ' || b.user_id || ' has bets but no settlement'
+     FROM rounds r JOIN bets b ON b.round_id = r.id
+     WHERE r.status IN ('SETTLED', 'VOID')
+       AND NOT EXISTS (SELECT 1 FROM round_settlements s WHERE s.round_id = r.id AND s.user_id = b.user_id)
+     UNION ALL
+     SELECT 'round ' || s.round_id || ' player ' || s.user_id || ' received ' || s.received || ' but was paid ' || coalesce(t.paid, 0)
+     FROM round_settlements s LEFT JOIN LATERAL (
+       SELECT sum(amount) AS paid FROM transfers t
+       WHERE t.round_id = s.round_id AND t.user_id = s.user_id AND t.kind IN ('settlement', 'void_refund')) t ON true
+     WHERE s.received <> coalesce(t.paid, 0)
+     UNION ALL
+     SELECT 'bet ' || b.id || ' cancelled ' || b.cancelled_amount || ' but refunded ' || coalesce(t.amount, 0)
+     FROM bets b LEFT JOIN transfers t ON t.kind = 'cancel_refund' AND t.bet_id = b.id
+     WHERE b.cancelled_amount <> coalesce(t.amount, 0)`,
+    'unique keys present; every settled player paid exactly what was computed; every cancel refunded once',
+  );
+
+export const escrowEmpty: Check = (db) =>
+  checkRows(
+    db,
+    'I6',
+    'settled and voided rounds hold nothing in escrow',
+    `SELECT r.id AS round_id, r.status, coalesce(c.s, 0) - coalesce(d.s, 0) AS escrow_balance
+     FROM rounds r JOIN accounts a ON a.kind = 'escrow' AND a.round_id = r.id
+     LEFT JOIN LATERAL (SELECT sum(amount) AS s FROM transfers WHERE credit_account_id = a.id) c ON true
+     LEFT JOIN LATERAL (SELECT sum(amount) AS s FROM transfers WHERE debit_account_id = a.id) d ON true
+     WHERE r.status IN ('SETTLED', 'VOID') AND coalesce(c.s, 0) - coalesce(d.s, 0) <> 0`,
+    'escrow balance is 0 for every SETTLED or VOID round',
+  );
+
+export const matchesConsistent: Check = (db) =>
+  checkRows(
+    db,
+    'M',
+    'matches are even, cross-player, opposite-side and add up to each bet',
+    `SELECT 'match ' || m.id || ' pairs ' || a.user_id || '/' || b.user_id || ' ' || a.side || '/' || b.side AS problem
+     FROM matches m JOIN bets a ON a.id = m.bet_id JOIN bets b ON b.id = m.against_bet_id
+     WHERE a.user_id = b.user_id OR a.side = b.side OR a.round_id <> m.round_id OR b.round_id <> m.round_id
+     UNION ALL
+     SELECT 'bet ' || b.id || ' matched_amount ' || b.matched_amount || ' but matches sum to ' || coalesce(x.s, 0)
+     FROM bets b LEFT JOIN LATERAL (
+       SELECT sum(amount) AS s FROM matches WHERE bet_id = b.id OR against_bet_id = b.id) x ON true
+     WHERE b.matched_amount <> coalesce(x.s, 0)
+     UNION ALL
+     SELECT 'bet ' || b.id || ' payout ' || b.payout || ' + refund ' || b.refund || ' exceeds its stake'
+     FROM bets b WHERE b.status = 'SETTLED' AND b.payout + b.refund > 2 * b.amount`,
+    'every match pairs two players on opposite sides; matched amounts agree with the matches',
+  );
+
+export const acknowledgedBetsKept: Check = (db) =>
+  checkRows(
+    db,
+    'I9',
+    'every accepted bet exists with its stake in escrow',
+    `SELECT 'bet ' || b.id || ' has stake ' || coalesce(t.amount, 0) || ' for amount ' || b.amount AS problem
+     FROM bets b LEFT JOIN transfers t ON t.kind = 'stake' AND t.bet_id = b.id
+     WHERE t.amount IS DISTINCT FROM b.amount
+     UNION ALL
+     SELECT 'answered 202 for bet ' || (k.response ->> 'betId') || ' which does not exist'
+     FROM idempotency_keys k
+     WHERE k.status_code = 202 AND k.response ? 'betId'
+       AND NOT EXISTS (SELECT 1 FROM bets b WHERE b.id = (k.response ->> 'betId')::bigint)
+     UNION ALL
+     SELECT 'bet ' || b.id || ' is ' || b.status || ' in a ' || r.status || ' round'
+     FROM bets b JOIN rounds r ON r.id = b.round_id
+     WHERE (r.status IN ('SETTLED', 'VOID')) <> (b.status IN ('SETTLED', 'VOID'))`,
+    'each bet has exactly its stake transfer; each 202 answer has its bet; final rounds have final bets',
+  );
+
+export const bettingChecks: Check[] = [
+  exactlyOnceSettlement,
+  escrowEmpty,
+  matchesConsistent,
+  acknowledgedBetsKept,
+];

@@ -1,0 +1,96 @@
+// Live events (round changes, bet updates, balance changes) for the WebSocket gateway and
+// for waking workers early. They are notifications, not the source of truth: a consumer
+// that misses one catches up from the database. In-process they go through an emitter;
+// across processes through PostgreSQL NOTIFY (Redis pub/sub when REDIS_URL is set).
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+
+export type LiveEvent =
+  | { type: 'round'; roundId: string; status: string; [k: string]: unknown }
+  | { type: 'bet'; userId: string; betId: string; roundId: string; status?: string; [k: string]: unknown }
+  | { type: 'balance'; userId: string; [k: string]: unknown }
+  | { type: 'wake'; worker: 'match' | 'settle' | 'project'; roundId?: string };
+
+export interface EventHub {
+  publish(events: LiveEvent[]): void;
+  subscribe(handler: (e: LiveEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = 'colorbet_events';
+// NOTIFY payloads are limited to 8000 bytes; batch below that.
+const MAX_PAYLOAD = 7000;
+
+export function localHub(): EventHub {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    publish: (events) => events.forEach((e) => emitter.emit('event', e)),
+    subscribe: (handler) => {
+      emitter.on('event', handler);
+      return () => emitter.off('event', handler);
+    },
+    close: async () => void emitter.removeAllListeners(),
+  };
+}
+
+/** Fan-out between processes over PostgreSQL LISTEN/NOTIFY (the embedded default). */
+export async function postgresHub(databaseUrl: string, onError: (err: unknown) => void): Promise<EventHub> {
+  const local = localHub();
+  const publisher = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 2,
+    application_name: 'colorbet-events',
+  });
+  publisher.on('error', onError);
+  let listener: pg.Client | undefined;
+  let closed = false;
+  const connect = async (): Promise<void> => {
+    const client = new pg.Client({
+      connectionString: databaseUrl,
+      application_name: 'colorbet-events-listen',
+    });
+    client.on('notification', (msg) => {
+      if (!msg.payload) return;
+      try {
+        local.publish(JSON.parse(msg.payload) as LiveEvent[]);
+      } catch (err) {
+        onError(err);
+      }
+    });
+    client.on('error', (err) => {
+      onError(err);
+      if (!closed) setTimeout(() => void connect().catch(onError), 1000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    listener = client;
+  };
+  await connect();
+  return {
+    publish: (events) => {
+      let batch: LiveEvent[] = [];
+      let size = 2;
+      const flush = () => {
+        if (!batch.length) return;
+        publisher.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(batch)]).catch(onError);
+        batch = [];
+        size = 2;
+      };
+      for (const e of events) {
+        const len = JSON.stringify(e).length + 1;
+        if (size + len > MAX_PAYLOAD) flush();
+        batch.push(e);
+        size += len;
+      }
+      flush();
+    },
+    subscribe: local.subscribe,
+    close: async () => {
+      closed = true;
+      await listener?.end().catch(() => undefined);
+      await publisher.end().catch(() => undefined);
+      await local.close();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import { betJson, getBet, listBets } from '../../betting/bets.ts';
+import { AppError, appError } from '../../errors.ts';
+import type { Guards } from '../auth.ts';
+import { currentUser } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { submitMoney } from '../money.ts';
+import { amount, bearer, cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
+
+const PAGE = 50;
+
+export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
+  app.post<{ Body: { roundId: number; side: string; amount: number } }>(
+    '/v1/bets',
+    {
+      preHandler: guard.player,
+      schema: {
+        tags: ['bets'],
+        security: bearer,
+        body: {
+          type: 'object',
+          required: ['roundId', 'side', 'amount'],
+          additionalProperties: false,
+          properties: {
+            roundId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+            side: { type: 'string', minLength: 1, maxLength: 32 },
+            amount,
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      try {
+        const op = {
+          type: 'placeBet',
+          userId: currentUser(req).userId,
+          roundId: BigInt(req.body.roundId),
+          side: req.body.side,
+          amount: BigInt(req.body.amount),
+        } as const;
+        const sent = await submitMoney(deps, req, reply, op, { requireKey: true });
+        deps.metrics.betsAccepted.inc();
+        return sent;
+      } catch (err) {
+        deps.metrics.betsRejected.inc({ reason: err instanceof AppError ? err.code : 'INTERNAL' });
+        throw err;
+      }
+    },
+  );
+  app.get<{ Params: { id: string } }>(
+    '/v1/bets/:id',
+    { preHandler: guard.authenticated, schema: { tags: ['bets'], security: bearer, params: idParam } },
+    async (req) => {
+      const bet = await getBet(deps.pool, parseId(req.params.id));
+      if (!bet) throw appError('NOT_FOUND', `No bet ${req.params.id}`);
+      const me = currentUser(req);
+      if (bet.user_id !== me.userId && me.role !== 'operator') throw appError('FORBIDDEN', 'Not your bet');
+      return betJson(bet);
+    },
+  );
+  app.get<{ Querystring: { cursor?: string } }>(
+    '/v1/bets',
+    { preHandler: guard.player, schema: { tags: ['bets'], security: bearer, querystring: cursorQuery } },
+    async (req) => {
+      const rows = await listBets(deps.pool, currentUser(req).userId, parseCursor(req.query), PAGE + 1);
+      const page = rows.slice(0, PAGE);
+      return {
+        bets: page.map(betJson),
+        nextCursor: rows.length > PAGE ? String(page[page.length - 1]!.id) : null,
+      };
+    },
+  );
+  app.delete<{ Params: { id: string } }>(
+    '/v1/bets/:id',
+    { preHandler: guard.player, schema: { tags: ['bets'], security: bearer, params: idParam } },
+    async (req, reply) =>
+      submitMoney(
+        deps,
+        req,
+        reply,
+        { type: 'cancelBet', userId: currentUser(req).userId, betId: parseId(req.params.id) },
+        {
+          requireKey: false,
+        },
+      ),
+  );
+}

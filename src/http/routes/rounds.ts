@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import { fairnessProof, roundJson } from '../../betting/round-view.ts';
+import { currentRound, getRound, listRounds, roundTotals } from '../../betting/rounds.ts';
+import { appError } from '../../errors.ts';
+import type { Guards } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
+
+const PAGE = 50;
+
+export function roundRoutes(app: FastifyInstance, deps: AppDeps, _guard: Guards): void {
+  // The current round is read by every client; its totals are cached briefly per process.
+  let cached: { at: number; body: unknown } | undefined;
+  app.get('/v1/rounds/current', { schema: { tags: ['rounds'] } }, async () => {
+    if (cached && Date.now() - cached.at < 500)
+      return { ...(cached.body as object), serverTime: new Date().toISOString() };
+    const round = await currentRound(deps.pool);
+    if (!round) throw appError('NOT_FOUND', 'No round yet: is the scheduler running?');
+    const body = roundJson(round, await roundTotals(deps.pool, round.id, round.sides));
+    cached = { at: Date.now(), body };
+    return body;
+  });
+  app.get<{ Params: { id: string } }>(
+    '/v1/rounds/:id',
+    { schema: { tags: ['rounds'], params: idParam } },
+    async (req) => {
+      const round = await getRound(deps.pool, parseId(req.params.id));
+      if (!round) throw appError('NOT_FOUND', `No round ${req.params.id}`);
+      return roundJson(round, await roundTotals(deps.pool, round.id, round.sides));
+    },
+  );
+  app.get<{ Querystring: { cursor?: string } }>(
+    '/v1/rounds',
+    { schema: { tags: ['rounds'], querystring: cursorQuery } },
+    async (req) => {
+      const rows = await listRounds(deps.pool, parseCursor(req.query), PAGE + 1);
+      const page = rows.slice(0, PAGE);
+      return {
+        rounds: page.map((r) => roundJson(r)),
+        nextCursor: rows.length > PAGE ? String(page[page.length - 1]!.id) : null,
+      };
+    },
+  );
+  app.get<{ Querystring: { roundId: string } }>(
+    '/v1/fairness/verify',
+    {
+      schema: {
+        tags: ['rounds'],
+        querystring: {
+          type: 'object',
+          required: ['roundId'],
+          additionalProperties: false,
+          properties: { roundId: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } },
+        },
+      },
+    },
+    async (req) => {
+      const round = await getRound(deps.pool, parseId(req.query.roundId));
+      if (!round) throw appError('NOT_FOUND', `No round ${req.query.roundId}`);
+      if (round.status === 'OPEN' || round.server_seed === null) throw appError('ROUND_NOT_REVEALED');
+      return fairnessProof(deps.pool, round);
+    },
+  );
+}

@@ -1,0 +1,38 @@
+// The outbox: an event is written in the same transaction as the change it announces, so
+// an event exists exactly when its change committed. The relay or the consumers take it
+// from there.
+import type { Queryable } from '../db/pool.ts';
+
+export const EVENT_VERSION = 1;
+
+export interface OutboxEvent {
+  topic: 'bet';
+  partitionKey: bigint;
+  payload: Record<string, unknown>;
+  requestId?: string | undefined;
+}
+
+export async function writeEvent(db: Queryable, event: OutboxEvent): Promise<void> {
+  await db.query('INSERT INTO outbox (topic, partition_key, payload, request_id) VALUES ($1, $2, $3, $4)', [
+    event.topic,
+    event.partitionKey,
+    JSON.stringify({ v: EVENT_VERSION, ...event.payload }),
+    event.requestId ?? null,
+  ]);
+}
+
+export interface OutboxBacklog {
+  events: number;
+  oldestSeconds: number;
+}
+
+export async function outboxBacklog(db: Queryable): Promise<OutboxBacklog> {
+  const { rows } = await db.query<{ events: bigint; oldest: Date | null }>(
+    'SELECT count(*) AS events, min(created_at) AS oldest FROM outbox WHERE relayed_at IS NULL',
+  );
+  const row = rows[0]!;
+  return {
+    events: Number(row.events),
+    oldestSeconds: row.oldest ? Math.max(0, (Date.now() - row.oldest.getTime()) / 1000) : 0,
+  };
+}

@@ -1,0 +1,108 @@
+// Scheduler: opens and closes rounds on the configured clock. The clock lives in the
+// database (each round's closes_at), so a restarted scheduler simply carries on. Exactly one
+// process acts at a time: the one holding a session advisory lock on its own connection.
+// If that process dies, PostgreSQL releases the lock and another scheduler takes over.
+import pg from 'pg';
+import { SCHEDULER_LOCK } from '../betting/locks.ts';
+import { closeRound, openRound, type RoundTerms } from '../betting/rounds.ts';
+import type { EventHub, LiveEvent } from '../bus/events.ts';
+import type { Logger } from '../observability/logger.ts';
+import { startLoop, type Worker } from './loop.ts';
+
+export interface SchedulerDeps {
+  databaseUrl: string;
+  terms: RoundTerms;
+  logger: Logger;
+  events: EventHub;
+  tickMs?: number;
+}
+
+export interface Scheduler extends Worker {
+  isLeader(): boolean;
+}
+
+/** One tick: close every due round and open the next, atomically. */
+export async function schedulerTick(client: pg.Client, terms: RoundTerms): Promise<LiveEvent[]> {
+  await client.query('BEGIN');
+  try {
+    const events: LiveEvent[] = [];
+    const due = await client.query<{ id: bigint }>(
+      `SELECT id FROM rounds WHERE status = 'OPEN' AND closes_at <= now() ORDER BY id`,
+    );
+    for (const r of due.rows) {
+      if (await closeRound(client, r.id)) {
+        events.push(
+          { type: 'round', roundId: r.id.toString(), status: 'CLOSED' },
+          { type: 'wake', worker: 'match' },
+        );
+      }
+    }
+    const open = await client.query(`SELECT 1 FROM rounds WHERE status = 'OPEN'`);
+    if (open.rowCount === 0) {
+      const round = await openRound(client, terms);
+      events.push({
+        type: 'round',
+        roundId: round.id.toString(),
+        status: 'OPEN',
+        serverSeedHash: round.server_seed_hash,
+        opensAt: round.opens_at.toISOString(),
+        closesAt: round.closes_at.toISOString(),
+      });
+    }
+    await client.query('COMMIT');
+    return events;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+export function startScheduler(deps: SchedulerDeps): Scheduler {
+  let client: pg.Client | undefined;
+  let leader = false;
+  const drop = async () => {
+    leader = false;
+    const c = client;
+    client = undefined;
+    await c?.end().catch(() => undefined);
+  };
+  const worker = startLoop(
+    'scheduler',
+    async () => {
+      try {
+        if (!client) {
+          const c = new pg.Client({
+            connectionString: deps.databaseUrl,
+            application_name: 'colorbet-scheduler',
+          });
+          c.on('error', () => void drop());
+          await c.connect();
+          client = c;
+        }
+        if (!leader) {
+          const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+            SCHEDULER_LOCK,
+          ]);
+          leader = got.rows[0]!.ok;
+          if (!leader) return false;
+          deps.logger.info('scheduler: this process is now the leader');
+        }
+        const events = await schedulerTick(client, deps.terms);
+        if (events.length) deps.events.publish(events);
+        return false;
+      } catch (err) {
+        await drop();
+        throw err;
+      }
+    },
+    { idleMs: deps.tickMs ?? 200, logger: deps.logger },
+  );
+  return {
+    ...worker,
+    isLeader: () => leader,
+    stop: async () => {
+      await worker.stop();
+      await drop();
+    },
+  };
+}

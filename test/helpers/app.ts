@@ -1,0 +1,107 @@
+// A real service for tests: its own database, the real transaction service and routes,
+// driven through Fastify's inject (no socket) or a real listening port when asked.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { createUser } from '../../src/auth/users.ts';
+import { loadConfig } from '../../src/config.ts';
+import { buildDeps, type Runtime } from '../../src/cli/runtime.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { localHub } from '../../src/bus/events.ts';
+import type { AppDeps } from '../../src/http/deps.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+
+export interface TestApp {
+  db: TestDatabase;
+  deps: AppDeps;
+  app: FastifyInstance;
+  runtime: Runtime;
+  operatorToken: string;
+  request(opts: {
+    method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
+    url: string;
+    token?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+  }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  registerPlayer(name?: string): Promise<{ userId: number; token: string; username: string }>;
+  deposit(userId: number, amount: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const uniqueName = (prefix = 'p') => `${prefix}_${randomBytes(5).toString('hex')}`;
+
+export async function startTestApp(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestApp> {
+  const database = db ?? (await createTestDatabase());
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    AUTH_SECRET: 'test-secret-that-is-long-enough-0123456789',
+    ...env,
+    DATABASE_URL: database.url,
+  });
+  const logger = createLogger('silent');
+  const runtime: Runtime = {
+    config,
+    logger,
+    pool: database.pool,
+    databaseUrl: database.url,
+    close: async () => undefined,
+  };
+  const deps = await buildDeps(runtime, localHub());
+  const app = await buildApp(deps);
+  await app.ready();
+  const operator = await createUser(database.pool, uniqueName('op'), 'operator-password', 'operator');
+  const operatorToken = await deps.tokens.issue(operator);
+
+  const request: TestApp['request'] = async ({ method, url, token, body, headers = {} }) => {
+    const res = await app.inject({
+      method,
+      url,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    let parsed: unknown = res.body;
+    try {
+      parsed = res.body ? JSON.parse(res.body) : undefined;
+    } catch {
+      // not JSON (metrics, docs)
+    }
+    return { status: res.statusCode, body: parsed, headers: res.headers };
+  };
+
+  return {
+    db: database,
+    deps,
+    app,
+    runtime,
+    operatorToken,
+    request,
+    registerPlayer: async (name = uniqueName()) => {
+      const res = await request({
+        method: 'POST',
+        url: '/v1/auth/register',
+        body: { username: name, password: 'password-123' },
+      });
+      if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return { ...(res.body as { userId: number; token: string }), username: name };
+    },
+    deposit: async (userId, amount) => {
+      const res = await request({
+        method: 'POST',
+        url: '/v1/admin/deposits',
+        token: operatorToken,
+        body: { userId, amount, reference: uniqueName('dep') },
+      });
+      if (res.status !== 201) throw new Error(`deposit failed: ${res.status} ${JSON.stringify(res.body)}`);
+    },
+    close: async () => {
+      await app.close();
+      if (process.env.KEEP_TEST_DB === '1') await database.pool.end();
+      else await database.drop();
+    },
+  };
+}
