@@ -99,7 +99,8 @@ export function loadConfig(env: Env = process.env): Config {
     authSecret,
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
     logLevel,
-    demoPlayers: integer(env, 'DEMO_PLAYERS', 20, 0, 10_000),
+    // The demo crowd is for the embedded default; with a given database it is opt-in.
+    demoPlayers: integer(env, 'DEMO_PLAYERS', env.DATABASE_URL ? 0 : 20, 0, 10_000),
     busPartitions: integer(env, 'BUS_PARTITIONS', 8, 1, 1024),
   });
 }

@@ -5,6 +5,7 @@
 // round's escrow is empty (I6).
 import type { Queryable } from '../db/pool.ts';
 import { appError } from '../errors.ts';
+import { faultPause } from '../faults.ts';
 import { roundEscrowId, systemAccountId } from '../ledger/accounts.ts';
 import { roundStateLock } from './locks.ts';
 import { settleRound, voidRound, type RoundSettlement, type SettleBet } from './settlement.ts';
@@ -128,6 +129,9 @@ export async function settleRoundInDb(db: Queryable, roundId: bigint): Promise<S
     })),
   });
   const settled = await record(db, roundId, 'SETTLED', s, null);
+  await faultPause('settle', () =>
+    process.stdout.write(`fault: paused settling round ${roundId} with transfers written\n`),
+  );
   await db.query(`UPDATE rounds SET status = 'SETTLED', settled_at = now() WHERE id = $1`, [roundId]);
   return settled;
 }

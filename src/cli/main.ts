@@ -9,6 +9,8 @@ import { idJson } from '../ledger/json.ts';
 import { createLogger } from '../observability/logger.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { parseRoles, startRoles } from './start.ts';
+import { fairnessFromApi, fairnessFromDatabase } from './fairness.ts';
+import { simulateCommand, type SimulateFlags } from './simulate.ts';
 
 function configOrExit() {
   try {
@@ -92,6 +94,32 @@ operator
       return { userId: idJson(user.userId), username, password, token: await tokens.issue(user) };
     });
     process.stdout.write(`${JSON.stringify(line)}\n`);
+  });
+
+program
+  .command('fairness <roundId>')
+  .description("recompute a round's seed hash and result")
+  .option('--url <url>', 'check what this API serves instead of reading the database')
+  .action(async (roundId: string, opts: { url?: string }) => {
+    if (!/^[1-9]\d{0,15}$/.test(roundId)) throw new Error('roundId must be a positive integer');
+    const out = opts.url
+      ? await fairnessFromApi(opts.url, BigInt(roundId))
+      : await withRuntime((rt) => fairnessFromDatabase(rt.pool, BigInt(roundId)));
+    process.stdout.write(`${out.text}\n`);
+    process.exitCode = out.ok ? 0 : 1;
+  });
+
+program
+  .command('simulate')
+  .description('load and soak driver: players bet through the HTTP API, then verify')
+  .option('--players <n>', 'players', '100')
+  .option('--rounds <n>', 'rounds', '3')
+  .option('--bets-per-player <n>', 'bets per player per round', '2')
+  .option('--url <url>', 'API base URL (default http://HOST:PORT)')
+  .option('--operator-token <token>', 'operator token for funding (default: create an operator)')
+  .action(async (opts: SimulateFlags) => {
+    const ok = await withRuntime((rt) => simulateCommand(rt, opts));
+    process.exitCode = ok ? 0 : 1;
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

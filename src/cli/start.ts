@@ -9,6 +9,7 @@ import { startScheduler } from '../workers/scheduler.ts';
 import { startSettleWorker } from '../workers/settle.ts';
 import { startOutboxMeter } from '../workers/outbox-meter.ts';
 import { buildDeps, type Runtime } from './runtime.ts';
+import { startDemoCrowd } from '../sim/demo.ts';
 
 export const ROLES = ['api', 'gateway', 'relay', 'match', 'settle', 'project', 'scheduler'] as const;
 export type Role = (typeof ROLES)[number];
@@ -54,14 +55,29 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
   if (roles.has('api')) {
     app = await buildApp(deps);
     await app.listen({ port: config.port, host: config.host });
+    if (config.demoPlayers > 0) {
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      workers.push(
+        await startDemoCrowd({
+          pool,
+          tokens: deps.tokens,
+          baseUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+          players: config.demoPlayers,
+          minBet: config.minBet,
+          maxBet: config.maxBet,
+          logger,
+        }),
+      );
+    }
   }
   logger.info({ roles: [...roles] }, 'colorbet started');
   return {
     app,
     workers,
     stop: async () => {
-      await app?.close();
       await Promise.all(workers.map((w) => w.stop()));
+      await app?.close();
       await events.close();
     },
   };

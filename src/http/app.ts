@@ -19,7 +19,6 @@ export type RouteModule = (app: FastifyInstance, deps: AppDeps, guard: ReturnTyp
 export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.config.logLevel === 'silent' ? false : loggerOptions(deps.config.logLevel),
-    disableRequestLogging: false,
     bodyLimit: 64 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

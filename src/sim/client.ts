@@ -1,0 +1,119 @@
+// A small client for the public HTTP API, used by the simulator and the demo crowd. It
+// records the latency of each call by kind, so a run can report percentiles.
+import { randomUUID } from 'node:crypto';
+
+export interface ApiError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; error: ApiError };
+
+export class LatencyLog {
+  private readonly samples = new Map<string, number[]>();
+
+  record(kind: string, ms: number): void {
+    let list = this.samples.get(kind);
+    if (!list) this.samples.set(kind, (list = []));
+    list.push(ms);
+  }
+
+  percentiles(kind: string): { count: number; p50: number; p95: number; p99: number; max: number } {
+    const list = [...(this.samples.get(kind) ?? [])].sort((a, b) => a - b);
+    const at = (q: number) => list[Math.min(list.length - 1, Math.floor(q * list.length))] ?? 0;
+    return {
+      count: list.length,
+      p50: at(0.5),
+      p95: at(0.95),
+      p99: at(0.99),
+      max: list[list.length - 1] ?? 0,
+    };
+  }
+}
+
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    readonly token?: string,
+    private readonly latency?: LatencyLog,
+  ) {}
+
+  withToken(token: string): ApiClient {
+    return new ApiClient(this.baseUrl, token, this.latency);
+  }
+
+  async call<T>(
+    kind: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResult<T>> {
+    const started = performance.now();
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    this.latency?.record(kind, performance.now() - started);
+    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    if (res.ok) return { ok: true, status: res.status, body: parsed as T };
+    const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    return {
+      ok: false,
+      error: { status: res.status, code: err?.code ?? `HTTP_${res.status}`, message: err?.message ?? text },
+    };
+  }
+
+  register(username: string, password: string) {
+    return this.call<{ userId: number; token: string }>('register', 'POST', '/v1/auth/register', {
+      username,
+      password,
+    });
+  }
+
+  deposit(userId: number, amount: number, reference: string) {
+    return this.call('deposit', 'POST', '/v1/admin/deposits', { userId, amount, reference });
+  }
+
+  currentRound() {
+    return this.call<RoundView>('round', 'GET', '/v1/rounds/current');
+  }
+
+  round(roundId: number) {
+    return this.call<RoundView>('round', 'GET', `/v1/rounds/${roundId}`);
+  }
+
+  placeBet(roundId: number, side: string, amount: number, key = randomUUID()) {
+    return this.call<{ betId: number; status: string }>(
+      'bet',
+      'POST',
+      '/v1/bets',
+      { roundId, side, amount },
+      { 'idempotency-key': key },
+    );
+  }
+
+  cancelBet(betId: number) {
+    return this.call('cancel', 'DELETE', `/v1/bets/${betId}`);
+  }
+
+  wallet() {
+    return this.call<{ balance: number; pendingWithdrawals: number }>('wallet', 'GET', '/v1/wallet');
+  }
+}
+
+export interface RoundView {
+  roundId: number;
+  status: string;
+  sides: string[];
+  closesAt: string;
+  serverTime: string;
+  result: string | null;
+}
