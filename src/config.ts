@@ -19,6 +19,7 @@ export interface Config {
   readonly logLevel: string;
   readonly demoPlayers: number;
   readonly busPartitions: number;
+  readonly redisPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +57,13 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
   }
+  return raw;
+}
+
+function redisPrefix(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'colorbet';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(raw))
+    throw new ConfigError('REDIS_PREFIX', 'must be 1-64 of A-Z a-z 0-9 _ . : -');
   return raw;
 }
 
@@ -102,5 +110,6 @@ export function loadConfig(env: Env = process.env): Config {
     // The demo crowd is for the embedded default; with a given database it is opt-in.
     demoPlayers: integer(env, 'DEMO_PLAYERS', env.DATABASE_URL ? 0 : 20, 0, 10_000),
     busPartitions: integer(env, 'BUS_PARTITIONS', 8, 1, 1024),
+    redisPrefix: redisPrefix(env.REDIS_PREFIX),
   });
 }

@@ -11,6 +11,8 @@ import type { AppDeps } from '../http/deps.ts';
 import { createMoneyService } from '../money.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventHub } from '../bus/events.ts';
+import type { RedisClient } from '../bus/redis.ts';
+import { readiness } from './readiness.ts';
 import { settledEvents } from '../workers/settle.ts';
 import { createMetrics } from '../observability/metrics.ts';
 
@@ -61,7 +63,12 @@ export async function openRuntime(
   };
 }
 
-export async function buildDeps(rt: Runtime, events: EventHub, role = 'all'): Promise<AppDeps> {
+export async function buildDeps(
+  rt: Runtime,
+  events: EventHub,
+  role = 'all',
+  redis?: RedisClient,
+): Promise<AppDeps> {
   const metrics = createMetrics(role);
   const secret = await sharedAuthSecret(rt.pool, rt.config.authSecret);
   return {
@@ -76,13 +83,6 @@ export async function buildDeps(rt: Runtime, events: EventHub, role = 'all'): Pr
     tokens: new TokenService(secret, rt.config.tokenTtlSeconds),
     metrics,
     audit: () => runAudit(rt.pool),
-    readiness: async () => {
-      try {
-        await rt.pool.query('SELECT 1');
-        return [{ name: 'postgres', ok: true }];
-      } catch (err) {
-        return [{ name: 'postgres', ok: false, detail: (err as Error).message }];
-      }
-    },
+    readiness: () => readiness(rt.pool, redis),
   };
 }

@@ -1,6 +1,10 @@
 // `colorbet start [--roles ...]`: every role in one process by default, or only those named.
 import type { FastifyInstance } from 'fastify';
 import { postgresHub } from '../bus/events.ts';
+import { connectRedis, isCluster } from '../bus/redis.ts';
+import { redisHub } from '../bus/redis-hub.ts';
+import { StreamBus } from '../bus/streams.ts';
+import { startRelay } from '../workers/relay.ts';
 import { buildApp } from '../http/app.ts';
 import type { Worker } from '../workers/loop.ts';
 import { startMatchWorker } from '../workers/match.ts';
@@ -10,6 +14,24 @@ import { startSettleWorker } from '../workers/settle.ts';
 import { startOutboxMeter } from '../workers/outbox-meter.ts';
 import { buildDeps, type Runtime } from './runtime.ts';
 import { startDemoCrowd } from '../sim/demo.ts';
+
+async function openRedis(url: string, logger: Runtime['logger']) {
+  let cluster = process.env.REDIS_CLUSTER === '1';
+  if (!cluster) {
+    try {
+      cluster = await isCluster(url);
+    } catch (err) {
+      // Redis is not a single point of failure: start anyway, PostgreSQL holds everything.
+      logger.warn(
+        { err },
+        'Redis unreachable at start; assuming a single node (set REDIS_CLUSTER=1 for a cluster)',
+      );
+    }
+  }
+  const client = await connectRedis(url, cluster, 'colorbet');
+  logger.info({ cluster }, 'Redis bus enabled');
+  return { client, cluster };
+}
 
 export const ROLES = ['api', 'gateway', 'relay', 'match', 'settle', 'project', 'scheduler'] as const;
 export type Role = (typeof ROLES)[number];
@@ -33,9 +55,14 @@ export interface Started {
 
 export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started> {
   const { logger, pool, config } = rt;
-  const events = await postgresHub(rt.databaseUrl, (err) => logger.warn({ err }, 'event hub error'));
-  const deps = await buildDeps(rt, events, [...roles].join('+'));
-  const workerDeps = { pool, metrics: deps.metrics, logger, events };
+  const onHubError = (err: unknown) => logger.warn({ err }, 'event hub error');
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : undefined;
+  const events = redis
+    ? await redisHub(config.redisUrl!, redis.cluster, config.redisPrefix, onHubError)
+    : await postgresHub(rt.databaseUrl, onHubError);
+  const bus = redis ? new StreamBus(redis.client, config.redisPrefix, config.busPartitions) : undefined;
+  const deps = await buildDeps(rt, events, [...roles].join('+'), redis?.client);
+  const workerDeps = { pool, metrics: deps.metrics, logger, events, ...(bus ? { bus } : {}) };
   const workers: Worker[] = [];
   if (roles.has('scheduler')) {
     workers.push(
@@ -46,6 +73,11 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
         events,
       }),
     );
+  }
+  if (roles.has('relay')) {
+    if (bus) workers.push(...startRelay({ pool, bus, metrics: deps.metrics, logger }));
+    else if (roles.size < ROLES.length)
+      logger.warn('relay role without REDIS_URL: nothing to relay (the outbox is the queue)');
   }
   if (roles.has('match')) workers.push(startMatchWorker(workerDeps));
   if (roles.has('settle')) workers.push(startSettleWorker(workerDeps));
@@ -79,6 +111,7 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
       await Promise.all(workers.map((w) => w.stop()));
       await app?.close();
       await events.close();
+      redis?.client.disconnect();
     },
   };
 }

@@ -91,6 +91,33 @@ export function createMetrics(role = 'all') {
       help: 'Age of the oldest ledger entry not yet applied to the balance projection',
       registers: [registry],
     }),
+    relayed: new client.Counter({
+      name: 'colorbet_outbox_relayed_total',
+      help: 'Outbox events relayed to the bus',
+      registers: [registry],
+    }),
+    busLag: new client.Gauge({
+      name: 'colorbet_bus_lag',
+      help: 'Bus messages not yet delivered to the consumer group, by partition and group',
+      labelNames: ['partition', 'group'] as const,
+      registers: [registry],
+    }),
+    busPending: new client.Gauge({
+      name: 'colorbet_bus_pending',
+      help: 'Bus messages delivered but not acknowledged, by partition and group',
+      labelNames: ['partition', 'group'] as const,
+      registers: [registry],
+    }),
+    busRedeliveries: new client.Counter({
+      name: 'colorbet_bus_redeliveries_total',
+      help: 'Bus messages reclaimed from dead consumers and delivered again',
+      registers: [registry],
+    }),
+    sweptBets: new client.Counter({
+      name: 'colorbet_match_swept_bets_total',
+      help: 'Bets matched by the PostgreSQL sweep because no bus event arrived for them',
+      registers: [registry],
+    }),
     wsClients: new client.Gauge({
       name: 'colorbet_websocket_clients',
       help: 'Connected WebSocket clients',

@@ -7,6 +7,9 @@ import { withTransaction } from '../db/transaction.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { StreamBus } from '../bus/streams.ts';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { startLoop, type Worker } from './loop.ts';
 
 const CLAIM = 2000;
@@ -16,7 +19,13 @@ export interface MatchDeps {
   metrics: Metrics;
   logger: Logger;
   events: EventHub;
+  /** With Redis: bet events come from the stream bus instead of the outbox table. */
+  bus?: StreamBus;
 }
+
+const GROUP = 'match';
+const RECLAIM_IDLE_MS = 15_000;
+const SWEEP_AFTER_SECONDS = 2;
 
 /** Runs passes until the round has no unbooked bets left. */
 export async function matchRound(db: Queryable, roundId: bigint): Promise<PassResult> {
@@ -64,6 +73,69 @@ export async function consumeBetEvents(deps: MatchDeps): Promise<boolean> {
   return results.length > 0;
 }
 
+async function matchRounds(deps: MatchDeps, roundIds: bigint[]): Promise<void> {
+  if (!roundIds.length) return;
+  const results = await withTransaction(deps.pool, async (client) => {
+    const passes: [bigint, PassResult][] = [];
+    for (const id of [...new Set(roundIds)].sort((a, b) => (a < b ? -1 : 1)))
+      passes.push([id, await matchRound(client, id)]);
+    return passes;
+  });
+  for (const [roundId, pass] of results) report(deps, roundId, pass);
+}
+
+/**
+ * Consumes bet events from the stream bus, acknowledging them once the passes committed.
+ * Every few seconds it also takes over what dead consumers left pending.
+ */
+export function busConsumer(deps: MatchDeps & { bus: StreamBus }, consumer: string) {
+  let lastReclaim = 0;
+  let lastStats = 0;
+  return async (): Promise<boolean> => {
+    const messages = await deps.bus.read(GROUP, consumer, 500);
+    if (Date.now() - lastReclaim > RECLAIM_IDLE_MS / 3) {
+      lastReclaim = Date.now();
+      const reclaimed = await deps.bus.reclaim(GROUP, consumer, RECLAIM_IDLE_MS, 200);
+      deps.metrics.busRedeliveries.inc(reclaimed.length);
+      messages.push(...reclaimed);
+    }
+    if (Date.now() - lastStats > 5000) {
+      lastStats = Date.now();
+      for (const s of await deps.bus.groupStats(GROUP)) {
+        deps.metrics.busLag.set({ partition: String(s.partition), group: GROUP }, s.lag);
+        deps.metrics.busPending.set({ partition: String(s.partition), group: GROUP }, s.pending);
+      }
+    }
+    if (!messages.length) return false;
+    await matchRounds(
+      deps,
+      messages.map((m) => m.roundId),
+    );
+    await deps.bus.ack(GROUP, messages);
+    return true;
+  };
+}
+
+/**
+ * PostgreSQL is the source of truth: bets that no event brought to a matcher (an event lost
+ * with a Redis restart, trimmed, or not yet relayed while Redis is down) are found here.
+ */
+export async function sweepUnbooked(deps: MatchDeps): Promise<boolean> {
+  const { rows } = await deps.pool.query<{ round_id: bigint; bets: bigint }>(
+    `SELECT b.round_id, count(*) AS bets FROM bets b JOIN rounds r ON r.id = b.round_id
+     WHERE b.seq IS NULL AND r.status IN ('OPEN', 'CLOSED') AND b.placed_at < now() - make_interval(secs => $1)
+     GROUP BY b.round_id`,
+    [SWEEP_AFTER_SECONDS],
+  );
+  if (!rows.length) return false;
+  deps.metrics.sweptBets.inc(rows.reduce((n, r) => n + Number(r.bets), 0));
+  await matchRounds(
+    deps,
+    rows.map((r) => r.round_id),
+  );
+  return true;
+}
+
 /** The final pass of one CLOSED round, which then moves to SETTLING. */
 export async function finalPass(deps: MatchDeps): Promise<boolean> {
   const done = await withTransaction(deps.pool, async (client) => {
@@ -86,12 +158,34 @@ export async function finalPass(deps: MatchDeps): Promise<boolean> {
 }
 
 export function startMatchWorker(deps: MatchDeps): Worker {
+  const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const fromBus = deps.bus ? busConsumer({ ...deps, bus: deps.bus }, consumer) : undefined;
+  let lastSweep = 0;
+  let busDownSince = 0;
   const worker = startLoop(
     'match',
     async () => {
-      const consumed = await consumeBetEvents(deps);
+      let consumed = false;
+      if (fromBus) {
+        try {
+          consumed = await fromBus();
+          busDownSince = 0;
+        } catch (err) {
+          // The bus being down must not stop final passes or the sweep.
+          if (!busDownSince)
+            deps.logger.warn({ err }, 'match: bus unavailable; matching from PostgreSQL sweeps');
+          busDownSince ||= Date.now();
+        }
+      } else {
+        consumed = await consumeBetEvents(deps);
+      }
       const finished = await finalPass(deps);
-      return consumed || finished;
+      let swept = false;
+      if (Date.now() - lastSweep > 1000) {
+        lastSweep = Date.now();
+        swept = await sweepUnbooked(deps);
+      }
+      return consumed || finished || swept;
     },
     { idleMs: 25, logger: deps.logger },
   );
