@@ -14,6 +14,7 @@ import type { EventHub } from '../bus/events.ts';
 import type { RedisClient } from '../bus/redis.ts';
 import { readiness } from './readiness.ts';
 import { settledEvents } from '../workers/settle.ts';
+import { moneyEvents } from '../gateway/money-events.ts';
 import { createMetrics } from '../observability/metrics.ts';
 
 export interface Runtime {
@@ -75,9 +76,9 @@ export async function buildDeps(
     config: rt.config,
     pool: rt.pool,
     money: createMoneyService(rt.pool, rt.config, metrics, {
-      onBetPlaced: (roundId) =>
-        events.publish([{ type: 'wake', worker: 'match', roundId: roundId.toString() }]),
       onRoundVoided: (r) => events.publish(settledEvents(r)),
+      // One publish per commit: the match worker's wake (placeBet) and the gateway's hints together.
+      onCommitted: (op, body) => events.publish(moneyEvents(op, body)),
     }),
     events,
     tokens: new TokenService(secret, rt.config.tokenTtlSeconds),

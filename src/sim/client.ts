@@ -2,6 +2,8 @@
 // records the latency of each call by kind, so a run can report percentiles.
 import { randomUUID } from 'node:crypto';
 
+const MAX_RETRIES = 8;
+
 export interface ApiError {
   status: number;
   code: string;
@@ -50,16 +52,36 @@ export class ApiClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<ApiResult<T>> {
+    // A request is safe to repeat when it reads, or carries an idempotency key or a deposit
+    // reference: then a lost connection or a 502/503 from the load balancer is retried.
+    const retryable = method === 'GET' || 'idempotency-key' in headers || kind === 'deposit';
     const started = performance.now();
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    let res!: Response;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await fetch(`${this.baseUrl}${path}`, {
+          method,
+          headers: {
+            ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...headers,
+          },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+        if (!retryable || attempt >= MAX_RETRIES || (res.status !== 502 && res.status !== 503)) break;
+        await res.text();
+      } catch (err) {
+        if (!retryable || attempt >= MAX_RETRIES) {
+          this.latency?.record(`${kind}-failed`, performance.now() - started);
+          // The answer was lost: the request may or may not have taken effect.
+          return {
+            ok: false,
+            error: { status: 0, code: 'NETWORK', message: String((err as Error).cause ?? err) },
+          };
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100 * 2 ** Math.min(attempt, 5)));
+    }
     const text = await res.text();
     this.latency?.record(kind, performance.now() - started);
     const parsed = text ? (JSON.parse(text) as unknown) : undefined;
@@ -73,6 +95,13 @@ export class ApiClient {
 
   register(username: string, password: string) {
     return this.call<{ userId: number; token: string }>('register', 'POST', '/v1/auth/register', {
+      username,
+      password,
+    });
+  }
+
+  login(username: string, password: string) {
+    return this.call<{ userId: number; token: string }>('login', 'POST', '/v1/auth/login', {
       username,
       password,
     });
@@ -100,8 +129,8 @@ export class ApiClient {
     );
   }
 
-  cancelBet(betId: number) {
-    return this.call('cancel', 'DELETE', `/v1/bets/${betId}`);
+  cancelBet(betId: number, key = randomUUID()) {
+    return this.call('cancel', 'DELETE', `/v1/bets/${betId}`, undefined, { 'idempotency-key': key });
   }
 
   wallet() {

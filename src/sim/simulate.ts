@@ -60,6 +60,22 @@ async function waitFinal(api: ApiClient, roundId: number, timeoutMs: number): Pr
   throw new Error(`round ${roundId} did not settle within ${timeoutMs / 1000}s`);
 }
 
+/** Registration is not idempotent: if its answer was lost, the account may exist, so log in. */
+async function registerOrLogin(api: ApiClient, username: string, password: string) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const reg = await api.register(username, password);
+    if (reg.ok) return reg;
+    if (reg.error.code === 'USERNAME_TAKEN') {
+      const login = await api.login(username, password);
+      if (login.ok) return login;
+    } else if (reg.error.code !== 'NETWORK' && reg.error.status < 500) {
+      throw new Error(`register failed: ${reg.error.code} ${reg.error.message}`);
+    }
+    await sleep(200 * (attempt + 1));
+  }
+  throw new Error(`register failed repeatedly for ${username}`);
+}
+
 export async function runSimulation(o: SimulationOptions): Promise<SimulationSummary> {
   const latency = new LatencyLog();
   const base = new ApiClient(o.url, undefined, latency);
@@ -72,8 +88,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationSum
     Array.from({ length: o.players }, (_, i) => i),
     concurrency,
     async (i) => {
-      const reg = await base.register(`sim_${run}_${i}`, randomBytes(12).toString('base64url'));
-      if (!reg.ok) throw new Error(`register failed: ${reg.error.code} ${reg.error.message}`);
+      const reg = await registerOrLogin(base, `sim_${run}_${i}`, randomBytes(12).toString('base64url'));
       const dep = await operator.deposit(
         reg.body.userId,
         high * (o.betsPerPlayer ?? 2) * o.rounds * 2,
