@@ -23,6 +23,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['test/**/*.ts', 'src/**/*.test.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     files: ['web/**/*.js'],
     languageOptions: {
       globals: {
@@ -40,6 +44,8 @@ export default tseslint.config(
         TextEncoder: 'readonly',
         location: 'readonly',
         Date: 'readonly',
+        atob: 'readonly',
+        Node: 'readonly',
       },
     },
   },

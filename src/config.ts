@@ -20,6 +20,8 @@ export interface Config {
   readonly demoPlayers: number;
   readonly busPartitions: number;
   readonly redisPrefix: string;
+  readonly auditEverySeconds: number;
+  readonly metricsPort: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -111,5 +113,8 @@ export function loadConfig(env: Env = process.env): Config {
     demoPlayers: integer(env, 'DEMO_PLAYERS', env.DATABASE_URL ? 0 : 20, 0, 10_000),
     busPartitions: integer(env, 'BUS_PARTITIONS', 8, 1, 1024),
     redisPrefix: redisPrefix(env.REDIS_PREFIX),
+    auditEverySeconds: integer(env, 'AUDIT_EVERY_SECONDS', 300, 10, 86_400),
+    // Worker-only processes serve /metrics here (0 = any free port); API processes use PORT.
+    metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
   });
 }

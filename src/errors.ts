@@ -69,6 +69,9 @@ export function fromPgError(err: unknown): AppError | undefined {
   if (!isPgError(err)) return undefined;
   if (err.code === '23514' && err.constraint === 'wallet_never_negative')
     return appError('INSUFFICIENT_FUNDS');
+  // Text PostgreSQL cannot store (a NUL byte, an invalid encoding) is bad input, not a crash.
+  if (err.code === '22021' || err.code === '22P05')
+    return appError('VALIDATION', 'The request contains characters that cannot be stored');
   if (err.code === '57P01' || err.code === '57P03' || err.code === '08006' || err.code === '08001') {
     return appError('UNAVAILABLE', 'The database is unavailable');
   }

@@ -24,7 +24,10 @@ export interface FleetOptions {
 export interface FleetProcess {
   name: string;
   roles: string;
+  /** API processes: the HTTP port. */
   port?: number;
+  /** Worker-only processes: where /metrics is served. */
+  metricsPort?: number;
   child?: ChildProcess;
 }
 
@@ -44,6 +47,26 @@ function haproxyConfig(lbPort: number, apis: FleetProcess[]): string {
       /^ *# fleet servers[\s\S]*?# end fleet servers$/m,
       apis.map((a) => `  server ${a.name} 127.0.0.1:${a.port} check`).join('\n'),
     );
+}
+
+/** Prometheus file_sd targets for this fleet (see deploy/prometheus/prometheus.yml). */
+function writePrometheusTargets(dir: string, processes: FleetProcess[]): void {
+  const group = (port: number | undefined, role: string) =>
+    `- targets: ['127.0.0.1:${port}']\n  labels: { role: '${role}' }`;
+  writeFileSync(
+    path.join(dir, 'targets-api.yml'),
+    processes
+      .filter((p) => p.port)
+      .map((p) => group(p.port, p.roles))
+      .join('\n') + '\n',
+  );
+  writeFileSync(
+    path.join(dir, 'targets-workers.yml'),
+    processes
+      .filter((p) => p.metricsPort)
+      .map((p) => group(p.metricsPort, p.roles))
+      .join('\n') + '\n',
+  );
 }
 
 export async function startFleet(o: FleetOptions): Promise<Fleet> {
@@ -72,6 +95,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
         DATABASE_URL: o.databaseUrl,
         REDIS_URL: o.redisUrl,
         PORT: String(p.port ?? 0),
+        ...(p.metricsPort ? { METRICS_PORT: String(p.metricsPort) } : {}),
         HOST: '127.0.0.1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,6 +134,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
       ),
     );
   };
+  writePrometheusTargets(o.logDir, processes);
   try {
     await Promise.all(processes.map(start));
     const cfg = path.join(o.logDir, 'haproxy.cfg');

@@ -3,11 +3,11 @@
 // round's state lock shared (bets never wait for each other) and the player's wallet guard
 // row; never a lock on the escrow or house account.
 import type { PoolClient } from '../db/pool.ts';
-import { appError } from '../errors.ts';
+import { AppError, appError } from '../errors.ts';
 import { playerWalletId, roundEscrowId } from '../ledger/accounts.ts';
 import type { OperationContext, OperationResult } from '../ledger/transaction-service.ts';
 import { postTransfer } from '../ledger/transfers.ts';
-import { writeEvent } from '../outbox/outbox.ts';
+import { EVENT_VERSION } from '../outbox/outbox.ts';
 import { betJson, getBet, type BetRow } from './bets.ts';
 import { roundStateLock } from './locks.ts';
 import { runMatchPass } from './match-pass.ts';
@@ -15,6 +15,45 @@ import { runMatchPass } from './match-pass.ts';
 export interface BetLimits {
   minBet: bigint;
   maxBet: bigint;
+}
+
+interface PlacementChecks {
+  round_status: string | null;
+  round_sides: string[] | null;
+  wallet_id: bigint | null;
+}
+
+const PLACE_BET = `
+  WITH round AS (SELECT status, sides FROM rounds WHERE id = $1),
+  wallet AS (SELECT id FROM accounts WHERE kind = 'player' AND user_id = $2),
+  escrow AS (SELECT id FROM accounts WHERE kind = 'escrow' AND round_id = $1),
+  bet AS (
+    INSERT INTO bets (round_id, user_id, side, amount, request_id)
+    SELECT $1, $2, $3, $4, $5 FROM round, wallet, escrow WHERE round.status = 'OPEN' AND $3 = ANY (round.sides)
+    RETURNING *),
+  stake AS (
+    INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, round_id, bet_id, request_id)
+    SELECT wallet.id, escrow.id, bet.amount, 'stake', bet.user_id, bet.round_id, bet.id, bet.request_id
+    FROM bet, wallet, escrow RETURNING id),
+  event AS (
+    INSERT INTO outbox (topic, partition_key, payload, request_id)
+    SELECT 'bet', bet.round_id,
+           jsonb_build_object('v', $6::int, 'type', 'bet.placed', 'betId', bet.id::text, 'roundId', bet.round_id::text,
+                              'userId', bet.user_id::text),
+           bet.request_id
+    FROM bet RETURNING id)
+  SELECT (SELECT status FROM round) AS round_status, (SELECT sides FROM round) AS round_sides,
+         (SELECT id FROM wallet) AS wallet_id, bet.*
+  FROM (SELECT 1) AS one LEFT JOIN bet ON true`;
+
+function placementRefusal(checks: PlacementChecks, roundId: bigint, side: string): AppError {
+  if (checks.round_status === null) return appError('NOT_FOUND', `No round ${roundId}`);
+  if (checks.round_status !== 'OPEN')
+    return appError('ROUND_NOT_OPEN', `Round ${roundId} is ${checks.round_status}`);
+  if (checks.wallet_id === null) return appError('FORBIDDEN', 'Only players with a wallet can bet');
+  const sides = checks.round_sides ?? [];
+  if (!sides.includes(side)) return appError('INVALID_SIDE', `Side must be one of ${sides.join(', ')}`);
+  return appError('ROUND_NOT_OPEN', `Round ${roundId} has no escrow account`);
 }
 
 export type BetOperation =
@@ -57,36 +96,21 @@ export function betHandlers(limits: BetLimits, onBetPlaced?: (roundId: bigint) =
         maxBet: Number(limits.maxBet),
       });
     }
-    const sides = await openRoundSides(client, op.roundId);
-    if (!sides.includes(op.side)) throw appError('INVALID_SIDE', `Side must be one of ${sides.join(', ')}`);
-    const wallet = await playerWalletId(client, op.userId);
-    if (wallet === undefined) throw appError('FORBIDDEN', 'Only players with a wallet can bet');
-    const { rows } = await client.query<BetRow>(
-      `INSERT INTO bets (round_id, user_id, side, amount, request_id) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [op.roundId, op.userId, op.side, op.amount, ctx.requestId ?? null],
-    );
-    const bet = rows[0]!;
-    await postTransfer(client, {
-      debitAccountId: wallet,
-      creditAccountId: await escrowOf(client, op.roundId),
-      amount: op.amount,
-      kind: 'stake',
-      userId: op.userId,
-      roundId: op.roundId,
-      betId: bet.id,
-      requestId: ctx.requestId ?? null,
-    });
-    await writeEvent(client, {
-      topic: 'bet',
-      partitionKey: op.roundId,
-      payload: {
-        type: 'bet.placed',
-        betId: bet.id.toString(),
-        roundId: op.roundId.toString(),
-        userId: op.userId.toString(),
-      },
-      requestId: ctx.requestId,
-    });
+    await client.query('SELECT pg_advisory_xact_lock_shared($1)', [roundStateLock(op.roundId)]);
+    // One statement (so one round trip) after the lock: it sees any close that committed
+    // while we waited, and writes the bet, its stake (the wallet guard trigger refuses an
+    // overdraft) and its outbox event, or nothing when a check fails.
+    const { rows } = await client.query<BetRow & PlacementChecks>(PLACE_BET, [
+      op.roundId,
+      op.userId,
+      op.side,
+      op.amount,
+      ctx.requestId ?? null,
+      EVENT_VERSION,
+    ]);
+    const row = rows[0]!;
+    if (row.id === null) throw placementRefusal(row, op.roundId, op.side);
+    const bet: BetRow = row;
     return { status: 202, body: betJson(bet), afterCommit: () => onBetPlaced?.(op.roundId) };
   }
 

@@ -12,7 +12,7 @@ export interface PassResult {
   booked: number;
   fills: Fill[];
   /** Bets whose matched amount changed, with their owners (for events). */
-  touched: { betId: bigint; userId: bigint }[];
+  touched: { betId: bigint; userId: bigint; requestId: string | null; matched: bigint }[];
 }
 
 export async function runMatchPass(db: Queryable, roundId: bigint): Promise<PassResult> {
@@ -63,7 +63,7 @@ export async function runMatchPass(db: Queryable, roundId: bigint): Promise<Pass
   // Book positions continue after the round's last one, in arrival order.
   const ids = incoming.rows.map((r) => r.id.toString());
   const changed = [...matchedBy.keys()];
-  const { rows } = await db.query<{ id: bigint; user_id: bigint }>(
+  const { rows } = await db.query<{ id: bigint; user_id: bigint; request_id: string | null; m: bigint }>(
     `WITH base AS (SELECT coalesce(max(seq), 0) AS seq FROM bets WHERE round_id = $1),
      booked AS (SELECT id, base.seq + ord AS seq FROM unnest($2::bigint[]) WITH ORDINALITY AS u(id, ord), base),
      delta AS (SELECT id, m FROM unnest($3::bigint[], $4::bigint[]) AS d(id, m)),
@@ -78,11 +78,11 @@ export async function runMatchPass(db: Queryable, roundId: bigint): Promise<Pass
          WHEN b.matched_amount + t.m + b.cancelled_amount = b.amount THEN 'MATCHED'
          ELSE 'PARTIALLY_MATCHED' END
      FROM targets t WHERE b.id = t.id AND b.round_id = $1
-     RETURNING b.id, b.user_id, t.m`,
+     RETURNING b.id, b.user_id, b.request_id, t.m`,
     [roundId, ids, changed, changed.map((id) => matchedBy.get(id)!)],
   );
   const touched = rows
     .filter((r) => matchedBy.has(r.id.toString()))
-    .map((r) => ({ betId: r.id, userId: r.user_id }));
+    .map((r) => ({ betId: r.id, userId: r.user_id, requestId: r.request_id, matched: r.m }));
   return { booked: ids.length, fills, touched };
 }

@@ -19,24 +19,31 @@ export interface SettledRound {
   paid: bigint;
   /** Players whose money moved, for balance events. */
   userIds: bigint[];
+  /** Each bet's result, with the request id that placed it (for the audit trail in the logs). */
+  betResults: { betId: string; userId: string; requestId: string | null; payout: bigint; refund: bigint }[];
 }
 
-async function loadBets(db: Queryable, roundId: bigint): Promise<SettleBet[]> {
+type LoadedBet = SettleBet & { requestId: string | null };
+
+async function loadBets(db: Queryable, roundId: bigint): Promise<LoadedBet[]> {
   const { rows } = await db.query<{
     id: bigint;
     user_id: bigint;
     side: string;
     amount: bigint;
     cancelled_amount: bigint;
-  }>('SELECT id, user_id, side, amount, cancelled_amount FROM bets WHERE round_id = $1 ORDER BY id', [
-    roundId,
-  ]);
+    request_id: string | null;
+  }>(
+    'SELECT id, user_id, side, amount, cancelled_amount, request_id FROM bets WHERE round_id = $1 ORDER BY id',
+    [roundId],
+  );
   return rows.map((b) => ({
     id: b.id.toString(),
     playerId: b.user_id.toString(),
     side: b.side,
     amount: b.amount,
     cancelled: b.cancelled_amount,
+    requestId: b.request_id,
   }));
 }
 
@@ -47,6 +54,7 @@ async function record(
   outcome: 'SETTLED' | 'VOID',
   s: RoundSettlement,
   actorId: bigint | null,
+  loaded: LoadedBet[],
 ): Promise<SettledRound> {
   const players = s.players;
   const userIds = players.map((p) => p.playerId);
@@ -91,7 +99,7 @@ async function record(
   await db.query(
     `UPDATE bets b SET status = $2, payout = x.payout, refund = x.refund, settled_at = now()
      FROM unnest($3::bigint[], $4::bigint[], $5::bigint[]) AS x(id, payout, refund)
-     WHERE b.id = x.id AND b.round_id = $1`,
+     WHERE b.id = x.id AND b.round_id = $1 AND b.status <> 'CANCELLED'`,
     [roundId, outcome, s.bets.map((b) => b.betId), s.bets.map((b) => b.payout), s.bets.map((b) => b.refund)],
   );
   return {
@@ -102,6 +110,13 @@ async function record(
     commission: s.houseCommission,
     paid: players.reduce((sum, p) => sum + p.received, 0n),
     userIds: players.map((p) => BigInt(p.playerId)),
+    betResults: s.bets.map((b, i) => ({
+      betId: b.betId,
+      userId: b.playerId,
+      requestId: loaded[i]?.requestId ?? null,
+      payout: b.payout,
+      refund: b.refund,
+    })),
   };
 }
 
@@ -128,7 +143,7 @@ export async function settleRoundInDb(db: Queryable, roundId: bigint): Promise<S
       amount: m.amount,
     })),
   });
-  const settled = await record(db, roundId, 'SETTLED', s, null);
+  const settled = await record(db, roundId, 'SETTLED', s, null, bets);
   await faultPause('settle', () =>
     process.stdout.write(`fault: paused settling round ${roundId} with transfers written\n`),
   );
@@ -151,7 +166,8 @@ export async function voidRoundInDb(
   if (round.status === 'SETTLED' || round.status === 'VOID') {
     throw appError('ROUND_NOT_VOIDABLE', `Round ${roundId} is already ${round.status}`);
   }
-  const voided = await record(db, roundId, 'VOID', voidRound(await loadBets(db, roundId)), actorId);
+  const bets = await loadBets(db, roundId);
+  const voided = await record(db, roundId, 'VOID', voidRound(bets), actorId, bets);
   // The seed is revealed too, so anyone can still check the commitment.
   await db.query(
     `UPDATE rounds r SET status = 'VOID', voided_at = now(), voided_by = $2,

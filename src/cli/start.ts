@@ -5,7 +5,9 @@ import { connectRedis, isCluster } from '../bus/redis.ts';
 import { redisHub } from '../bus/redis-hub.ts';
 import { StreamBus } from '../bus/streams.ts';
 import { startRelay } from '../workers/relay.ts';
-import { buildApp } from '../http/app.ts';
+import { buildApp, buildOpsApp } from '../http/app.ts';
+import { buildGatewayApp } from '../http/gateway-app.ts';
+import { startRoundMeter } from '../workers/round-meter.ts';
 import type { Worker } from '../workers/loop.ts';
 import { startMatchWorker } from '../workers/match.ts';
 import { startProjectionWorker } from '../workers/project.ts';
@@ -64,20 +66,32 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
   const deps = await buildDeps(rt, events, [...roles].join('+'), redis?.client);
   const workerDeps = { pool, metrics: deps.metrics, logger, events, ...(bus ? { bus } : {}) };
   const workers: Worker[] = [];
+  let scheduler: ReturnType<typeof startScheduler> | undefined;
   if (roles.has('scheduler')) {
-    workers.push(
-      startScheduler({
-        databaseUrl: rt.databaseUrl,
-        terms: { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: config.roundSeconds },
-        logger,
-        events,
-      }),
-    );
+    scheduler = startScheduler({
+      databaseUrl: rt.databaseUrl,
+      terms: { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: config.roundSeconds },
+      logger,
+      events,
+    });
+    workers.push(scheduler);
   }
   if (roles.has('relay')) {
     if (bus) workers.push(...startRelay({ pool, bus, metrics: deps.metrics, logger }));
     else if (roles.size < ROLES.length)
       logger.warn('relay role without REDIS_URL: nothing to relay (the outbox is the queue)');
+  }
+  if (roles.has('scheduler')) {
+    workers.push(
+      ...startRoundMeter({
+        pool,
+        metrics: deps.metrics,
+        logger,
+        audit: deps.audit,
+        auditEverySeconds: config.auditEverySeconds,
+        isLeader: () => scheduler?.isLeader() ?? false,
+      }),
+    );
   }
   if (roles.has('match')) workers.push(startMatchWorker(workerDeps));
   if (roles.has('settle')) workers.push(startSettleWorker(workerDeps));
@@ -103,6 +117,17 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
       );
     }
   }
+  let metricsServer: FastifyInstance | undefined;
+  if (!app && roles.has('gateway')) {
+    // A gateway-only process serves the stream (and /metrics) on PORT, like an API process.
+    app = await buildGatewayApp(deps);
+    await app.listen({ port: config.port, host: config.host });
+  } else if (!app) {
+    // Worker-only processes still expose /metrics, /healthz and /readyz on their own port.
+    metricsServer = await buildOpsApp(deps);
+    await metricsServer.listen({ port: config.metricsPort ?? 0, host: config.host });
+    logger.info({ address: metricsServer.server.address() }, 'metrics listening');
+  }
   logger.info({ roles: [...roles] }, 'colorbet started');
   return {
     app,
@@ -110,6 +135,7 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
     stop: async () => {
       await Promise.all(workers.map((w) => w.stop()));
       await app?.close();
+      await metricsServer?.close();
       await events.close();
       redis?.client.disconnect();
     },

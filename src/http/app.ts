@@ -1,8 +1,9 @@
 // buildApp(deps): the whole HTTP API as a Fastify instance. It never listens; the CLI does.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { appError } from '../errors.ts';
 import { loggerOptions } from '../observability/logger.ts';
 import { guards } from './auth.ts';
 import type { AppDeps } from './deps.ts';
@@ -12,7 +13,10 @@ import { authRoutes } from './routes/auth.ts';
 import { betRoutes } from './routes/bets.ts';
 import { roundRoutes } from './routes/rounds.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { operatorRoundRoutes } from './routes/operator-rounds.ts';
+import { streamRoutes } from './routes/stream.ts';
 import { walletRoutes } from './routes/wallet.ts';
+import { webRoutes } from './routes/web.ts';
 
 export type RouteModule = (app: FastifyInstance, deps: AppDeps, guard: ReturnType<typeof guards>) => void;
 
@@ -25,6 +29,11 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Errors Fastify raises before routing (bad URL encoding, over-long path parameters) get
+    // the same error body as everything else.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as unknown as FastifyReply).status(400).send(appError('VALIDATION', err.message).toBody());
+    },
   });
   app.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
@@ -51,9 +60,20 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     roundRoutes,
     betRoutes,
     adminRoutes,
+    operatorRoundRoutes,
+    streamRoutes,
+    webRoutes,
     ...extraRoutes,
   ]) {
     routes(app, deps, guard);
   }
+  return app;
+}
+
+/** /metrics, /healthz and /readyz only: what a worker-only process serves. */
+export async function buildOpsApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  registerErrorHandler(app);
+  opsRoutes(app, deps);
   return app;
 }

@@ -38,7 +38,7 @@ export async function submitMoney(
   req: FastifyRequest,
   reply: FastifyReply,
   op: MoneyOperation,
-  options: { requireKey: boolean },
+  options: { requireKey: boolean; onAccepted?: () => void },
 ): Promise<FastifyReply> {
   const idempotency = idempotencyClaim(req, options.requireKey);
   const outcome = await deps.money.run({
@@ -47,7 +47,22 @@ export async function submitMoney(
     ctx: { requestId: req.id, actorId: req.principal?.userId },
   });
   deps.metrics.moneyOps.inc({ type: op.type, outcome: outcome.ok ? 'ok' : outcome.error.code });
+  // One line per money movement (or refusal), with the request id that follows the bet into the workers.
+  req.log.info(
+    {
+      money: Object.fromEntries(
+        Object.entries(op).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]),
+      ),
+      outcome: outcome.ok ? 'ok' : outcome.error.code,
+      status: outcome.ok ? outcome.status : outcome.error.status,
+      replayed: outcome.ok && outcome.replayed,
+      idempotencyKey: idempotency?.key,
+      result: outcome.ok ? outcome.body : undefined,
+    },
+    'money operation',
+  );
   if (!outcome.ok) throw outcome.error;
   if (outcome.replayed) void reply.header('idempotent-replayed', 'true');
+  else options.onAccepted?.();
   return reply.status(outcome.status).send(outcome.body);
 }

@@ -18,16 +18,20 @@ export interface StoredResponse {
 
 /** A stable hash of what the request asks for, so a replay with different content is caught. */
 export function requestFingerprint(parts: unknown): string {
-  return createHash('sha256').update(stableJson(parts)).digest('hex');
+  return createHash('sha256').update(stableJson(parts, 0)).digest('hex');
 }
 
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+const MAX_DEPTH = 32;
+
+function stableJson(value: unknown, depth: number): string {
+  if (depth > MAX_DEPTH)
+    throw appError('VALIDATION', `The request body is nested deeper than ${MAX_DEPTH} levels`);
+  if (Array.isArray(value)) return `[${value.map((v) => stableJson(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v, depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(typeof value === 'bigint' ? value.toString() : value) ?? 'null';
 }
@@ -54,15 +58,16 @@ export async function claimKey(db: Queryable, claim: IdempotencyClaim): Promise<
   return { status: row.status_code, body: row.response };
 }
 
+/** Records the answer on the key row this transaction claimed; an answer, once stored, never changes. */
 export async function storeResponse(
   db: Queryable,
   claim: IdempotencyClaim,
   response: StoredResponse,
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (scope, key) DO UPDATE SET status_code = EXCLUDED.status_code, response = EXCLUDED.response
-     WHERE idempotency_keys.request_hash = EXCLUDED.request_hash`,
-    [claim.scope, claim.key, claim.requestHash, response.status, JSON.stringify(response.body)],
+  const { rowCount } = await db.query(
+    `UPDATE idempotency_keys SET status_code = $3, response = $4
+     WHERE scope = $1 AND key = $2 AND status_code IS NULL`,
+    [claim.scope, claim.key, response.status, JSON.stringify(response.body)],
   );
+  if (rowCount !== 1) throw new Error(`idempotency key ${claim.key} was not claimed by this transaction`);
 }

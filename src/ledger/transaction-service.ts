@@ -42,7 +42,7 @@ export class TransactionService<Op extends { type: string }> {
   constructor(
     private readonly pool: Pool,
     private readonly handlers: Handlers<Op>,
-    private readonly hooks: { onRetry?: (err: unknown) => void } = {},
+    private readonly hooks: { onRetry?: (err: unknown) => void; onFailure?: (err: unknown) => void } = {},
   ) {}
 
   async run(submission: Submission<Op>): Promise<Outcome> {
@@ -52,18 +52,24 @@ export class TransactionService<Op extends { type: string }> {
 
   async submit(submissions: readonly Submission<Op>[]): Promise<Outcome[]> {
     const after: (() => void)[] = [];
-    const outcomes = await withTransaction(
-      this.pool,
-      async (client) => {
-        after.length = 0;
-        const answers: Outcome[] = [];
-        for (const [i, submission] of submissions.entries()) {
-          answers.push(await this.apply(client, submission, `op_${i}`, after));
-        }
-        return answers;
-      },
-      { onRetry: this.hooks.onRetry },
-    );
+    let outcomes: Outcome[];
+    try {
+      outcomes = await withTransaction(
+        this.pool,
+        async (client) => {
+          after.length = 0;
+          const answers: Outcome[] = [];
+          for (const [i, submission] of submissions.entries()) {
+            answers.push(await this.apply(client, submission, `op_${i}`, after));
+          }
+          return answers;
+        },
+        { onRetry: this.hooks.onRetry },
+      );
+    } catch (err) {
+      this.hooks.onFailure?.(err);
+      throw err;
+    }
     for (const fn of after) fn();
     return outcomes;
   }
@@ -74,29 +80,33 @@ export class TransactionService<Op extends { type: string }> {
     savepoint: string,
     after: (() => void)[],
   ): Promise<Outcome> {
+    // The key is claimed outside the operation's savepoint, so that a refused operation keeps
+    // its key row: a concurrent request with the same key waits on it and then replays this
+    // answer instead of running the operation a second time.
+    if (idempotency) {
+      try {
+        const stored = await claimKey(client, idempotency);
+        if (stored) return replay(stored);
+      } catch (err) {
+        if (err instanceof AppError) return { ok: false, error: err };
+        throw err;
+      }
+    }
     await client.query(`SAVEPOINT ${savepoint}`);
     try {
-      if (idempotency) {
-        const stored = await claimKey(client, idempotency);
-        if (stored) {
-          await client.query(`RELEASE SAVEPOINT ${savepoint}`);
-          return replay(stored);
-        }
-      }
       const handler = this.handlers[op.type as Op['type']] as OperationHandler<Op>;
       const result = await handler(client, op, ctx);
-      if (idempotency) await storeResponse(client, idempotency, result);
       await client.query(`RELEASE SAVEPOINT ${savepoint}`);
+      if (idempotency) await storeResponse(client, idempotency, result);
       if (result.afterCommit) after.push(result.afterCommit);
       return { ok: true, status: result.status, body: result.body, replayed: false };
     } catch (err) {
       const error = err instanceof AppError ? err : fromPgError(err);
       if (!error || error.code === 'UNAVAILABLE') throw err;
       await client.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
-      // The first answer to a key is the answer, refusals included; key conflicts are not answers.
-      if (idempotency && !error.code.startsWith('IDEMPOTENCY_')) {
+      // The first answer to a key is the answer, refusals included.
+      if (idempotency)
         await storeResponse(client, idempotency, { status: error.status, body: error.toBody() });
-      }
       return { ok: false, error };
     }
   }

@@ -112,19 +112,33 @@ export const doubleEntry: Check = async (db) => {
   );
 };
 
-export const noOverdraft: Check = async (db) =>
-  result(
+export const noOverdraft: Check = async (db) => {
+  const problems = await offending(
+    db,
+    `SELECT a.id AS account_id, a.user_id, coalesce(l.balance, 0) AS ledger_balance, g.balance AS guard_balance
+     FROM accounts a LEFT JOIN (${LEDGER_BALANCES}) l ON l.account_id = a.id
+     LEFT JOIN wallet_guard g ON g.account_id = a.id
+     WHERE a.kind = 'player' AND (coalesce(l.balance, 0) < 0 OR g.balance IS NULL OR g.balance <> coalesce(l.balance, 0))`,
+  );
+  // The guard itself must be in force: its CHECK and the triggers that keep it.
+  problems.push(
+    ...(await offending(
+      db,
+      `SELECT 'missing or disabled: ' || want.name AS problem
+       FROM (VALUES ('transfers_guard_wallets'), ('wallet_guard_only_by_transfer')) AS want(name)
+       WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgname = want.name AND t.tgenabled = 'O')
+       UNION ALL
+       SELECT 'missing: wallet_never_negative' WHERE NOT EXISTS (
+         SELECT 1 FROM pg_constraint WHERE conname = 'wallet_never_negative' AND convalidated)`,
+    )),
+  );
+  return result(
     'I4',
     'no player wallet below zero; guard equals ledger',
-    await offending(
-      db,
-      `SELECT a.id AS account_id, a.user_id, coalesce(l.balance, 0) AS ledger_balance, g.balance AS guard_balance
-       FROM accounts a LEFT JOIN (${LEDGER_BALANCES}) l ON l.account_id = a.id
-       LEFT JOIN wallet_guard g ON g.account_id = a.id
-       WHERE a.kind = 'player' AND (coalesce(l.balance, 0) < 0 OR g.balance IS NULL OR g.balance <> coalesce(l.balance, 0))`,
-    ),
-    'every player wallet is >= 0 and its overdraft guard matches the ledger',
+    problems,
+    'every player wallet is >= 0, its guard matches the ledger, and the guard is in force',
   );
+};
 
 export const projectionMatches: Check = async (db) =>
   result(

@@ -5,7 +5,7 @@ import client from 'prom-client';
 export function createMetrics(role = 'all') {
   const registry = new client.Registry();
   registry.setDefaultLabels({ role });
-  client.collectDefaultMetrics({ register: registry, prefix: 'colorbet_process_' });
+  client.collectDefaultMetrics({ register: registry, prefix: 'colorbet_' });
   const m = {
     registry,
     httpDuration: new client.Histogram({
@@ -134,3 +134,40 @@ export function createMetrics(role = 'all') {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Gauges about the state of rounds and the audit, exported by the scheduler role. */
+export function createRoundMetrics(registry: client.Registry) {
+  return {
+    rounds: new client.Gauge({
+      name: 'colorbet_rounds',
+      help: 'Rounds by status',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    settlementBacklog: new client.Gauge({
+      name: 'colorbet_settlement_backlog_rounds',
+      help: 'Rounds closed but not yet settled (CLOSED or SETTLING)',
+      registers: [registry],
+    }),
+    overdueSeconds: new client.Gauge({
+      name: 'colorbet_round_overdue_seconds',
+      help: 'Longest time any round has been past its closes_at without being settled or voided',
+      registers: [registry],
+    }),
+    escrowNonZero: new client.Gauge({
+      name: 'colorbet_escrow_nonzero_rounds',
+      help: 'Settled or voided rounds (last 24 h) whose escrow is not zero; must always be 0',
+      registers: [registry],
+    }),
+    auditOk: new client.Gauge({
+      name: 'colorbet_audit_ok',
+      help: '1 when the last colorbet verify run found every invariant holding, else 0',
+      registers: [registry],
+    }),
+    auditLastRun: new client.Gauge({
+      name: 'colorbet_audit_last_run_timestamp_seconds',
+      help: 'When the periodic audit last ran',
+      registers: [registry],
+    }),
+  };
+}

@@ -1,25 +1,9 @@
-// The outbox: an event is written in the same transaction as the change it announces, so
-// an event exists exactly when its change committed. The relay or the consumers take it
-// from there.
+// The outbox: an event is written in the same transaction (here: the same statement, see
+// PLACE_BET in betting/bet-ops.ts) as the change it announces, so an event exists exactly
+// when its change committed. The relay or the consumers take it from there.
 import type { Queryable } from '../db/pool.ts';
 
 export const EVENT_VERSION = 1;
-
-export interface OutboxEvent {
-  topic: 'bet';
-  partitionKey: bigint;
-  payload: Record<string, unknown>;
-  requestId?: string | undefined;
-}
-
-export async function writeEvent(db: Queryable, event: OutboxEvent): Promise<void> {
-  await db.query('INSERT INTO outbox (topic, partition_key, payload, request_id) VALUES ($1, $2, $3, $4)', [
-    event.topic,
-    event.partitionKey,
-    JSON.stringify({ v: EVENT_VERSION, ...event.payload }),
-    event.requestId ?? null,
-  ]);
-}
 
 export interface OutboxBacklog {
   events: number;

@@ -41,6 +41,20 @@ export async function matchRound(db: Queryable, roundId: bigint): Promise<PassRe
 
 function report(deps: MatchDeps, roundId: bigint, pass: PassResult): void {
   if (!pass.fills.length) return;
+  // One line per bet whose matched amount changed, carrying the request id of the HTTP request
+  // that placed it, so a bet's whole life can be followed by that id.
+  for (const t of pass.touched) {
+    deps.logger.info(
+      {
+        requestId: t.requestId,
+        betId: t.betId.toString(),
+        roundId: roundId.toString(),
+        userId: t.userId.toString(),
+        matched: t.matched.toString(),
+      },
+      'bet matched',
+    );
+  }
   deps.metrics.matches.inc(pass.fills.length);
   deps.metrics.matchedVolume.inc(Number(pass.fills.reduce((s, f) => s + f.amount, 0n)));
   const events: LiveEvent[] = pass.touched.map((t) => ({

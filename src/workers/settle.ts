@@ -34,6 +34,24 @@ export function settledEvents(s: SettledRound): LiveEvent[] {
   ];
 }
 
+/** One line per settled bet, with the request id that placed it. */
+export function logSettledBets(logger: Logger, s: SettledRound): void {
+  for (const b of s.betResults) {
+    logger.info(
+      {
+        requestId: b.requestId,
+        betId: b.betId,
+        roundId: s.roundId.toString(),
+        userId: b.userId,
+        outcome: s.outcome,
+        payout: b.payout.toString(),
+        refund: b.refund.toString(),
+      },
+      `bet ${s.outcome === 'VOID' ? 'voided' : 'settled'}`,
+    );
+  }
+}
+
 export async function settleNext(deps: SettleDeps): Promise<SettledRound | undefined> {
   const started = process.hrtime.bigint();
   const settled = await withTransaction(deps.pool, async (client) => {
@@ -48,6 +66,7 @@ export async function settleNext(deps: SettleDeps): Promise<SettledRound | undef
   deps.metrics.settlements.inc({ outcome: 'settled' });
   deps.metrics.settlementDuration.observe(seconds);
   deps.metrics.commission.inc(Number(settled.commission));
+  logSettledBets(deps.logger, settled);
   deps.logger.info(
     {
       roundId: settled.roundId.toString(),

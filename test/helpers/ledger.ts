@@ -68,7 +68,7 @@ export interface CliResult {
 }
 
 /** Runs `node bin/colorbet.js <args>` to completion with the given environment. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<CliResult> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 45_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/colorbet.js', ...args], { env, stdio: 'pipe' });
     let stdout = '';

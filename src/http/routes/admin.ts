@@ -22,7 +22,12 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
           properties: {
             userId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
             amount,
-            reference: { type: 'string', minLength: 1, maxLength: 200 },
+            reference: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+            },
           },
         },
       },

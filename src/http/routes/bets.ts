@@ -38,9 +38,11 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
           side: req.body.side,
           amount: BigInt(req.body.amount),
         } as const;
-        const sent = await submitMoney(deps, req, reply, op, { requireKey: true });
-        deps.metrics.betsAccepted.inc();
-        return sent;
+        // A replay is not a new bet: only first answers count as accepted.
+        return await submitMoney(deps, req, reply, op, {
+          requireKey: true,
+          onAccepted: () => deps.metrics.betsAccepted.inc(),
+        });
       } catch (err) {
         deps.metrics.betsRejected.inc({ reason: err instanceof AppError ? err.code : 'INTERNAL' });
         throw err;

@@ -11,6 +11,11 @@ const PAGE = 50;
 export function roundRoutes(app: FastifyInstance, deps: AppDeps, _guard: Guards): void {
   // The current round is read by every client; its totals are cached briefly per process.
   let cached: { at: number; body: unknown } | undefined;
+  // A round event (opened, closed, settled) makes the cached view stale at once.
+  const unsubscribe = deps.events.subscribe((e) => {
+    if (e.type === 'round' && e.change !== 'totals') cached = undefined;
+  });
+  app.addHook('onClose', async () => unsubscribe());
   app.get('/v1/rounds/current', { schema: { tags: ['rounds'] } }, async () => {
     if (cached && Date.now() - cached.at < 500)
       return { ...(cached.body as object), serverTime: new Date().toISOString() };

@@ -1,0 +1,54 @@
+// Shared setup for benchmarks: a fresh database (DATABASE_URL's server, else the local one,
+// else embedded), a real service, and funded players.
+import { randomBytes } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import pg from 'pg';
+import { execSync } from 'node:child_process';
+import { migrate } from '../src/db/migrate.ts';
+import { createPool, type Pool } from '../src/db/pool.ts';
+
+export interface BenchDb {
+  url: string;
+  pool: Pool;
+  drop(): Promise<void>;
+}
+
+export async function benchDatabase(): Promise<BenchDb> {
+  const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `cb_bench_${randomBytes(3).toString('hex')}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const pool = createPool(url, { max: 40 });
+  await migrate(pool);
+  return {
+    url,
+    pool,
+    drop: async () => {
+      await pool.end();
+      const d = new pg.Client({ connectionString: admin });
+      await d.connect();
+      await d.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await d.end();
+    },
+  };
+}
+
+export function machine(): string {
+  const pgVersion = (() => {
+    try {
+      return execSync('psql --version', { encoding: 'utf8' }).trim();
+    } catch {
+      return 'psql not found';
+    }
+  })();
+  return `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${pgVersion}`;
+}
+
+export function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}

@@ -1,0 +1,63 @@
+// Exports the state of rounds (for "money flow stalled" alerts) and runs the audit
+// periodically so that a failing invariant pages someone. Runs with the scheduler role.
+import type { AuditReport } from '../audit.ts';
+import type { Pool } from '../db/pool.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createRoundMetrics, type Metrics } from '../observability/metrics.ts';
+import { startLoop, type Worker } from './loop.ts';
+
+export function startRoundMeter(deps: {
+  pool: Pool;
+  metrics: Metrics;
+  logger: Logger;
+  audit: () => Promise<AuditReport>;
+  auditEverySeconds: number;
+  /** Only the scheduler leader measures and audits, so N schedulers do not run N audits. */
+  isLeader: () => boolean;
+}): Worker[] {
+  const m = createRoundMetrics(deps.metrics.registry);
+  // Unknown until the first audit has run, rather than a "failing" 0.
+  m.auditOk.set(Number.NaN);
+  const meter = startLoop(
+    'round-meter',
+    async () => {
+      if (!deps.isLeader()) return false;
+      const { rows } = await deps.pool.query<{ status: string; n: bigint }>(
+        `SELECT status, count(*) AS n FROM rounds WHERE status <> 'SETTLED' OR settled_at > now() - interval '1 hour'
+         GROUP BY status`,
+      );
+      for (const s of ['OPEN', 'CLOSED', 'SETTLING', 'SETTLED', 'VOID']) {
+        m.rounds.set({ status: s }, Number(rows.find((r) => r.status === s)?.n ?? 0));
+      }
+      const backlog = await deps.pool.query<{ backlog: bigint; overdue: number | null; escrow: bigint }>(
+        `SELECT (SELECT count(*) FROM rounds WHERE status IN ('CLOSED', 'SETTLING')) AS backlog,
+                (SELECT extract(epoch FROM now() - min(closes_at))::float8 FROM rounds
+                  WHERE status IN ('OPEN', 'CLOSED', 'SETTLING') AND closes_at < now()) AS overdue,
+                (SELECT count(*) FROM rounds r JOIN accounts a ON a.kind = 'escrow' AND a.round_id = r.id
+                  WHERE r.status IN ('SETTLED', 'VOID') AND coalesce(r.settled_at, r.voided_at) > now() - interval '24 hours'
+                    AND (SELECT coalesce(sum(amount), 0) FROM transfers WHERE credit_account_id = a.id)
+                     <> (SELECT coalesce(sum(amount), 0) FROM transfers WHERE debit_account_id = a.id)) AS escrow`,
+      );
+      const b = backlog.rows[0]!;
+      m.settlementBacklog.set(Number(b.backlog));
+      m.overdueSeconds.set(Math.max(0, b.overdue ?? 0));
+      m.escrowNonZero.set(Number(b.escrow));
+      return false;
+    },
+    { idleMs: 5000, logger: deps.logger },
+  );
+  const auditor = startLoop(
+    'audit',
+    async () => {
+      if (!deps.isLeader()) return false;
+      const report = await deps.audit();
+      m.auditOk.set(report.ok ? 1 : 0);
+      m.auditLastRun.set(Date.now() / 1000);
+      if (!report.ok)
+        deps.logger.error({ audit: report.checks.filter((c) => !c.ok) }, 'AUDIT FAILED: invariants violated');
+      return false;
+    },
+    { idleMs: deps.auditEverySeconds * 1000, logger: deps.logger },
+  );
+  return [meter, auditor];
+}

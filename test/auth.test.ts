@@ -1,0 +1,179 @@
+// Accounts and tokens: register/login, duplicate names, wrong passwords, expired and foreign
+// tokens, role checks, and `colorbet operator create`, whose token and password both work.
+// The app runs without AUTH_SECRET, so the CLI and the app share the secret kept in the database.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { SignJWT } from 'jose';
+import { TokenService } from '../src/auth/tokens.ts';
+import { sharedAuthSecret } from '../src/auth/users.ts';
+import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
+import { cliEnv, runCli } from './helpers/ledger.ts';
+
+let t: TestApp;
+let secret: string;
+before(async () => {
+  t = await startTestApp({ AUTH_SECRET: '' });
+  secret = await sharedAuthSecret(t.db.pool, undefined);
+});
+after(async () => t.close());
+
+const register = (username: string, password = 'password-123') =>
+  t.request({ method: 'POST', url: '/v1/auth/register', body: { username, password } });
+const login = (username: string, password: string) =>
+  t.request({ method: 'POST', url: '/v1/auth/login', body: { username, password } });
+const wallet = (token: string) => t.request({ method: 'GET', url: '/v1/wallet', token });
+
+test('register answers 201 with a working token; login answers 200 with the same user', async () => {
+  const name = uniqueName('alice');
+  const reg = await register(name);
+  assert.equal(reg.status, 201);
+  assert.equal(typeof reg.body.userId, 'number');
+  assert.equal(typeof reg.body.token, 'string');
+  assert.equal((await wallet(reg.body.token)).status, 200);
+  const ok = await login(name, 'password-123');
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body.userId, reg.body.userId);
+  const w = await wallet(ok.body.token);
+  assert.equal(w.status, 200);
+  assert.equal(w.body.balance, 0);
+});
+
+test('a taken username is 409 USERNAME_TAKEN', async () => {
+  const name = uniqueName('bob');
+  assert.equal((await register(name)).status, 201);
+  const again = await register(name, 'another-password');
+  assert.equal(again.status, 409);
+  assert.equal(again.body.error.code, 'USERNAME_TAKEN');
+  // The first password still works, the second does not.
+  assert.equal((await login(name, 'password-123')).status, 200);
+  assert.equal((await login(name, 'another-password')).status, 401);
+});
+
+test('concurrent registrations of one name: exactly one wins', async () => {
+  const name = uniqueName('race');
+  const answers = await Promise.all(Array.from({ length: 8 }, () => register(name)));
+  assert.equal(answers.filter((a) => a.status === 201).length, 1);
+  for (const a of answers.filter((x) => x.status !== 201)) {
+    assert.equal(a.status, 409);
+    assert.equal(a.body.error.code, 'USERNAME_TAKEN');
+  }
+});
+
+test('a wrong password or an unknown user is 401 INVALID_CREDENTIALS, the same answer', async () => {
+  const name = uniqueName('carol');
+  await register(name);
+  const wrong = await login(name, 'not-the-password');
+  const unknown = await login(uniqueName('nobody'), 'password-123');
+  for (const r of [wrong, unknown]) {
+    assert.equal(r.status, 401);
+    assert.equal(r.body.error.code, 'INVALID_CREDENTIALS');
+    assert.equal(r.body.token, undefined);
+  }
+  assert.deepEqual(wrong.body, unknown.body);
+});
+
+test('bad registration input is 400 with an error code', async () => {
+  for (const body of [
+    { username: 'ab', password: 'password-123' },
+    { username: 'has space', password: 'password-123' },
+    { username: uniqueName('short'), password: 'short' },
+    { username: uniqueName('extra'), password: 'password-123', role: 'operator' },
+    { username: 12345, password: 'password-123' },
+  ]) {
+    const r = await t.request({ method: 'POST', url: '/v1/auth/register', body });
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(typeof r.body.error.code, 'string');
+  }
+});
+
+const sign = (claims: Record<string, unknown>, exp: number, key = secret, issuer = 'colorbet') =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(String(claims.sub))
+    .setIssuer(issuer)
+    .setIssuedAt()
+    .setExpirationTime(exp)
+    .sign(new TextEncoder().encode(key));
+
+test('expired, foreign and malformed tokens are 401; the same token unexpired works', async () => {
+  const reg = await register(uniqueName('dave'));
+  const sub = reg.body.userId as number;
+  const now = Math.floor(Date.now() / 1000);
+  const valid = await sign({ sub, role: 'player', name: 'dave' }, now + 600);
+  assert.equal((await wallet(valid)).status, 200, 'a hand-made token with the right secret works');
+
+  const bad = {
+    expired: await sign({ sub, role: 'player', name: 'dave' }, now - 5),
+    otherSecret: await sign({ sub, role: 'player' }, now + 600, 'another-secret-that-is-long-enough-0000'),
+    otherIssuer: await sign({ sub, role: 'player' }, now + 600, secret, 'someone-else'),
+    unknownRole: await sign({ sub, role: 'admin' }, now + 600),
+    badSubject: await sign({ sub: 'abc', role: 'player' }, now + 600),
+    tampered: `${valid.slice(0, -3)}${valid.endsWith('AAA') ? 'BBB' : 'AAA'}`,
+  };
+  for (const [what, token] of Object.entries(bad)) {
+    const r = await wallet(token);
+    assert.equal(r.status, 401, what);
+    assert.equal(r.body.error.code, 'UNAUTHORIZED', what);
+  }
+});
+
+test('a token expires after its TTL', async () => {
+  const reg = await register(uniqueName('erin'));
+  const shortLived = await new TokenService(secret, 1).issue({
+    userId: BigInt(reg.body.userId),
+    role: 'player',
+    username: 'erin',
+  });
+  assert.equal((await wallet(shortLived)).status, 200);
+  await new Promise((r) => setTimeout(r, 2100));
+  const later = await wallet(shortLived);
+  assert.equal(later.status, 401);
+  assert.equal(later.body.error.code, 'UNAUTHORIZED');
+});
+
+test('a player cannot use operator routes (403); an operator has no wallet (403)', async () => {
+  const reg = await register(uniqueName('frank'));
+  for (const [method, url, body] of [
+    ['GET', '/v1/admin/audit', undefined],
+    ['GET', '/v1/admin/withdrawals', undefined],
+    ['POST', '/v1/admin/deposits', { userId: reg.body.userId, amount: 100, reference: uniqueName('self') }],
+    ['POST', '/v1/admin/withdrawals/1/approve', undefined],
+    ['POST', '/v1/admin/withdrawals/1/reject', undefined],
+  ] as const) {
+    const r = await t.request({ method, url, token: reg.body.token, ...(body ? { body } : {}) });
+    assert.equal(r.status, 403, `${method} ${url}`);
+    assert.equal(r.body.error.code, 'FORBIDDEN');
+  }
+  const w = await wallet(reg.body.token);
+  assert.equal(w.body.balance, 0, 'the refused self-deposit moved nothing');
+  assert.equal((await wallet(t.operatorToken)).status, 403);
+});
+
+test('colorbet operator create prints one JSON line whose token and password both work', async () => {
+  const name = uniqueName('cliop');
+  const env = cliEnv({ DATABASE_URL: t.db.url, LOG_LEVEL: 'warn' });
+  const res = await runCli(['operator', 'create', name], env);
+  assert.equal(res.code, 0, res.stderr);
+  const lines = res.stdout.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, res.stdout);
+  const out = JSON.parse(lines[0]!) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(out).sort(), ['password', 'token', 'userId', 'username']);
+  assert.equal(out.username, name);
+  assert.equal(typeof out.userId, 'number');
+  assert.equal(typeof out.password, 'string');
+  assert.ok((out.password as string).length >= 16);
+
+  const audit = await t.request({ method: 'GET', url: '/v1/admin/audit', token: out.token as string });
+  assert.equal(audit.status, 200, JSON.stringify(audit.body));
+  assert.equal(audit.body.ok, true);
+
+  const viaPassword = await login(name, out.password as string);
+  assert.equal(viaPassword.status, 200);
+  assert.equal(viaPassword.body.userId, out.userId);
+  const again = await t.request({ method: 'GET', url: '/v1/admin/audit', token: viaPassword.body.token });
+  assert.equal(again.status, 200);
+
+  const duplicate = await runCli(['operator', 'create', name], env);
+  assert.notEqual(duplicate.code, 0, 'a taken name fails');
+  assert.equal(duplicate.stdout.trim(), '');
+});

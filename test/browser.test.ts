@@ -1,0 +1,225 @@
+// The pages in a real browser (Debian's Chromium through playwright-core) against a real
+// listening service: API, gateway, scheduler, match, settle and projection workers on a
+// real PostgreSQL, with the PostgreSQL NOTIFY event hub. Two players register, an operator
+// funds them on /admin, they bet opposite sides of one round, see the match, the result,
+// the in-browser fairness check and their balances; then the operator voids a round with
+// their bets in it and they see the refunds. Screenshots go to test-results/.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { chromium, type Page } from 'playwright-core';
+import { createUser } from '../src/auth/users.ts';
+import { postgresHub } from '../src/bus/events.ts';
+import { buildDeps, type Runtime } from '../src/cli/runtime.ts';
+import { loadConfig } from '../src/config.ts';
+import { buildApp } from '../src/http/app.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import type { Worker } from '../src/workers/loop.ts';
+import { startMatchWorker } from '../src/workers/match.ts';
+import { startProjectionWorker } from '../src/workers/project.ts';
+import { startScheduler } from '../src/workers/scheduler.ts';
+import { startSettleWorker } from '../src/workers/settle.ts';
+import { uniqueName } from './helpers/app.ts';
+import { createTestDatabase } from './helpers/db.ts';
+import { requireDependency } from './helpers/env.ts';
+import { openRoundWith, shiftedAmount, textOf, waitAttribute, waitText } from './helpers/browser.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROUND_SECONDS = 8;
+const SHOTS = path.resolve('test-results');
+
+async function startService() {
+  const db = await createTestDatabase();
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    AUTH_SECRET: 'browser-test-secret-long-enough-0123456789',
+    ROUND_SECONDS: String(ROUND_SECONDS),
+    DATABASE_URL: db.url,
+  });
+  const logger = createLogger('silent');
+  const runtime: Runtime = {
+    config,
+    logger,
+    pool: db.pool,
+    databaseUrl: db.url,
+    close: async () => undefined,
+  };
+  const events = await postgresHub(db.url, () => undefined);
+  const deps = await buildDeps(runtime, events);
+  const app = await buildApp(deps);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const workerDeps = { pool: db.pool, metrics: deps.metrics, logger, events };
+  const workers: Worker[] = [
+    startScheduler({
+      databaseUrl: db.url,
+      terms: { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: ROUND_SECONDS },
+      logger,
+      events,
+      tickMs: 100,
+    }),
+    startMatchWorker(workerDeps),
+    startSettleWorker(workerDeps),
+    ...startProjectionWorker(db.pool, deps.metrics, logger),
+  ];
+  return {
+    db,
+    base,
+    stop: async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+      await app.close();
+      await events.close();
+      await db.drop();
+    },
+  };
+}
+
+async function registerPlayer(page: Page, base: string): Promise<number> {
+  await page.goto(`${base}/`);
+  await page.fill('#username', uniqueName('pl'));
+  await page.fill('#password', 'password-123');
+  await page.click('#register');
+  await page.waitForSelector('#bet-card:not([hidden])');
+  const who = await textOf(page, '#who');
+  const id = /player #(\d+)/.exec(who)?.[1];
+  assert.ok(id, `player id shown in the header, got "${who}"`);
+  return Number(id);
+}
+
+async function bet(page: Page, amount: string, side: string): Promise<number> {
+  await page.fill('#amount', amount);
+  // The previous bet's confirmation must not be taken for this one's.
+  await page.evaluate(() => void (document.getElementById('bet-msg')!.textContent = ''));
+  await page.click(`button.bet-side[data-side="${side}"]`);
+  const msg = await waitText(page, '#bet-msg', /Bet #\d+/);
+  return Number(/Bet #(\d+)/.exec(msg)![1]);
+}
+
+const betStatus = (page: Page, betId: number, status: RegExp, timeoutMs = 20_000) =>
+  waitAttribute(page, `#bets tr[data-bet-id="${betId}"]`, 'data-status', status, timeoutMs);
+
+const skip = requireDependency('Chromium', existsSync(CHROMIUM));
+
+test('players and an operator use the pages end to end', { skip, timeout: 150_000 }, async () => {
+  const service = await startService();
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
+  await mkdir(SHOTS, { recursive: true });
+  // launch() gives every run a fresh temporary profile of its own (playwright refuses a
+  // --user-data-dir flag there); `profile` only keeps Chromium's crash dumps out of $HOME.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+      `--crash-dumps-dir=${profile}`,
+    ],
+  });
+  const pageErrors: string[] = [];
+  const pages: Page[] = [];
+  try {
+    const newPage = async (width = 1200, height = 1000) => {
+      const context = await browser.newContext({ viewport: { width, height } });
+      const page = await context.newPage();
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      page.setDefaultTimeout(15_000);
+      pages.push(page);
+      return page;
+    };
+    const alice = await newPage();
+    const bob = await newPage(390, 844); // a phone-sized screen
+    const admin = await newPage();
+    const aliceId = await registerPlayer(alice, service.base);
+    const bobId = await registerPlayer(bob, service.base);
+
+    const opName = uniqueName('op');
+    await createUser(service.db.pool, opName, 'operator-password-1', 'operator');
+    await admin.goto(`${service.base}/admin`);
+    await admin.fill('#username', opName);
+    await admin.fill('#password', 'operator-password-1');
+    await admin.click('#login');
+    await admin.waitForSelector('#deposit-card:not([hidden])');
+    for (const id of [aliceId, bobId]) {
+      await admin.fill('#deposit-user', String(id));
+      await admin.fill('#deposit-amount', '100.00');
+      await admin.click('#deposit-form button[type="submit"]');
+      await waitText(admin, '#deposit-msg', new RegExp(`Deposited 100\\.00 to player #${id}`));
+    }
+    // Live: the balance event carries the committed balance, no reload.
+    await waitText(alice, '#balance', /^100\.00$/);
+    await waitText(bob, '#balance', /^100\.00$/);
+
+    // One round, opposite sides.
+    const roundId = await openRoundWith([alice, bob], 4);
+    const aliceBet = await bet(alice, '10.00', 'red');
+    const bobBet = await bet(bob, '10.00', 'green');
+    await betStatus(alice, aliceBet, /^MATCHED$/);
+    await betStatus(bob, bobBet, /^MATCHED$/);
+    assert.equal(await textOf(alice, `#bets tr[data-bet-id="${aliceBet}"] td:nth-child(2)`), String(roundId));
+    assert.equal(await textOf(bob, `#bets tr[data-bet-id="${bobBet}"] td:nth-child(2)`), String(roundId));
+
+    const result = await waitText(
+      alice,
+      '#last-result',
+      new RegExp(`Round ${roundId} result: (RED|GREEN)`),
+      20_000,
+    );
+    const redWon = result.includes('RED');
+    await betStatus(alice, aliceBet, /^SETTLED$/);
+    await betStatus(bob, bobBet, /^SETTLED$/);
+    // Winner: 100 - 10 + 20 paid - 2% commission on 10 net = 109.80; loser: 90.00.
+    await waitText(alice, '#balance', redWon ? /^109\.80$/ : /^90\.00$/);
+    await waitText(bob, '#balance', redWon ? /^90\.00$/ : /^109\.80$/);
+
+    // The fairness check runs in the browser (WebCrypto) on the published numbers.
+    await alice.click(`#history tr[data-round-id="${roundId}"] button.verify`);
+    await waitText(alice, `#history tr[data-round-id="${roundId}"] .fair`, /^fair ✓$/);
+    await waitText(alice, '#fair-detail', new RegExp(`Round ${roundId}: FAIR`));
+
+    // A round with bets in it, voided by the operator: everyone refunded.
+    const before = [await textOf(alice, '#balance'), await textOf(bob, '#balance')];
+    const voided = await openRoundWith([alice, bob, admin], 5);
+    const aliceBet2 = await bet(alice, '5.00', 'red');
+    const bobBet2 = await bet(bob, '7.00', 'green');
+    await waitText(alice, '#balance', shiftedAmount(before[0]!, -500));
+    const button = `#rounds tr[data-round-id="${voided}"] button.void`;
+    await admin.click(button);
+    await admin.click(button); // the second click confirms
+    await waitText(admin, '#rounds-msg', new RegExp(`Round ${voided} voided`));
+    await betStatus(alice, aliceBet2, /^VOID$/);
+    await betStatus(bob, bobBet2, /^VOID$/);
+    await waitText(alice, '#last-result', new RegExp(`Round ${voided} was voided`));
+    await waitText(alice, '#balance', new RegExp(`^${before[0]!.replace('.', '\\.')}$`));
+    await waitText(bob, '#balance', new RegExp(`^${before[1]!.replace('.', '\\.')}$`));
+
+    await admin.click('#audit-run');
+    await waitText(admin, '#audit-msg', /All invariants hold/);
+    // Scrolled to the top first, or the sticky header lands mid-image in a full-page shot.
+    for (const p of [alice, bob, admin]) await p.evaluate(() => window.scrollTo(0, 0));
+    await alice.screenshot({ path: path.join(SHOTS, 'player.png'), fullPage: true });
+    await bob.screenshot({ path: path.join(SHOTS, 'player-phone.png'), fullPage: true });
+    await admin.screenshot({ path: path.join(SHOTS, 'admin.png'), fullPage: true });
+    assert.deepEqual(pageErrors, [], 'no script errors on the pages');
+  } catch (err) {
+    // What each page showed when it failed, for whoever reads the report.
+    await Promise.all(
+      pages.map((p, i) =>
+        p.screenshot({ path: path.join(SHOTS, `failure-${i}.png`), fullPage: true }).catch(() => undefined),
+      ),
+    );
+    throw err;
+  } finally {
+    await browser.close();
+    await rm(profile, { recursive: true, force: true });
+    await service.stop();
+  }
+});

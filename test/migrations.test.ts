@@ -1,0 +1,95 @@
+// Migrations on an empty database: five processes starting at once apply every file exactly
+// once (advisory lock + schema_migrations), and a second run applies nothing.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { listMigrations, migrate, type MigrationResult } from '../src/db/migrate.ts';
+import { createPool, type Pool } from '../src/db/pool.ts';
+import { withDatabase } from './helpers/env.ts';
+
+const adminUrl = process.env.COLORBET_TEST_ADMIN_URL;
+const name = `cbt_migrate_${randomBytes(4).toString('hex')}`;
+let pools: Pool[] = [];
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+before(async () => {
+  assert.ok(adminUrl, 'run through test/run.ts, which sets COLORBET_TEST_ADMIN_URL');
+  await admin(`CREATE DATABASE ${name}`);
+  pools = Array.from({ length: 5 }, (_, i) =>
+    createPool(withDatabase(adminUrl, name), { max: 2, applicationName: `migrate-${i}` }),
+  );
+});
+after(async () => {
+  await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+});
+
+test('five concurrent migrate() calls on an empty database apply each file exactly once', async () => {
+  const files = await listMigrations();
+  assert.ok(files.length >= 2, `migrations found: ${files.join(', ')}`);
+  const empty = await pools[0]!.query(
+    `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`,
+  );
+  assert.equal(empty.rows[0].n, 0, 'the database starts empty');
+
+  const results: MigrationResult[] = await Promise.all(pools.map((p) => migrate(p)));
+  const applied = results.flatMap((r) => r.applied);
+  assert.deepEqual([...applied].sort(), files, 'every file applied once in total');
+  assert.equal(results.filter((r) => r.applied.length > 0).length, 1, 'one runner did all the work');
+  for (const r of results) {
+    if (r.applied.length === 0) assert.equal(r.alreadyApplied, files.length);
+    else assert.deepEqual(r.applied, files, 'applied in file order');
+  }
+
+  const recorded = await pools[1]!.query<{ name: string }>(
+    'SELECT name FROM schema_migrations ORDER BY name',
+  );
+  assert.deepEqual(
+    recorded.rows.map((r) => r.name),
+    files,
+  );
+  // The seed rows of 0001 exist once: its SQL really ran once.
+  const singletons = await pools[2]!.query<{ kind: string; n: bigint }>(
+    `SELECT kind, count(*) AS n FROM accounts WHERE kind IN ('cash', 'house', 'withdrawal_hold')
+     GROUP BY kind ORDER BY kind`,
+  );
+  assert.deepEqual(
+    singletons.rows.map((r) => [r.kind, r.n]),
+    [
+      ['cash', 1n],
+      ['house', 1n],
+      ['withdrawal_hold', 1n],
+    ],
+  );
+  const state = await pools[3]!.query(`SELECT count(*)::int AS n FROM projection_state`);
+  assert.equal(state.rows[0].n, 1);
+});
+
+test('a second run applies nothing and changes nothing', async () => {
+  const files = await listMigrations();
+  const before = await pools[0]!.query('SELECT name, applied_at FROM schema_migrations ORDER BY name');
+  const again = await Promise.all(pools.map((p) => migrate(p)));
+  for (const r of again) {
+    assert.deepEqual(r.applied, []);
+    assert.equal(r.alreadyApplied, files.length);
+  }
+  const after = await pools[0]!.query('SELECT name, applied_at FROM schema_migrations ORDER BY name');
+  assert.deepEqual(after.rows, before.rows);
+});
+
+test('the advisory lock is released: another session can take it at once', async () => {
+  const { rows } = await pools[4]!.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+    0x636f6c6f72626574n.toString(),
+  ]);
+  assert.equal(rows[0]!.ok, true);
+});

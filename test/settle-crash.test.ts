@@ -1,0 +1,305 @@
+// Exactly-once settlement under crashes and races. A real settle worker process is killed
+// (SIGKILL) while its settlement transaction has written the transfers but not committed:
+// nothing may be paid, and the next worker must settle the round once. Two settlers racing on
+// one round must settle it once.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { runAudit } from '../src/audit.ts';
+import { closeRound, openRound } from '../src/betting/rounds.ts';
+import { settleRoundInDb } from '../src/betting/settle.ts';
+import { settleRound } from '../src/betting/settlement.ts';
+import { createPool, type Pool } from '../src/db/pool.ts';
+import { withTransaction } from '../src/db/transaction.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { consumeBetEvents, finalPass } from '../src/workers/match.ts';
+import { settleNext } from '../src/workers/settle.ts';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { cliEnv, freePort, ledgerBalance, stopChild } from './helpers/ledger.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FUNDS = 10_000;
+const AUTH_SECRET = 'settle-crash-test-secret-0123456789abcdef';
+
+let t: TestApp;
+const pools: Pool[] = [];
+const children: ChildProcessWithoutNullStreams[] = [];
+
+before(async () => {
+  t = await startTestApp({ AUTH_SECRET });
+  for (let i = 0; i < 2; i++) pools.push(createPool(t.db.url, { max: 2, applicationName: `settler-${i}` }));
+});
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await Promise.all(children.map((c) => stopChild(c, 1000)));
+  await Promise.all(pools.map((p) => p.end()));
+  await t.close();
+});
+
+const deps = (pool: Pool = t.db.pool) => ({
+  pool,
+  metrics: t.deps.metrics,
+  logger: createLogger('silent'),
+  events: t.deps.events,
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** `colorbet start --roles settle` against the test database; its output is collected. */
+async function startSettler(extraEnv: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['bin/colorbet.js', 'start', '--roles', 'settle'], {
+    cwd: ROOT,
+    env: cliEnv({
+      DATABASE_URL: t.db.url,
+      LOG_LEVEL: 'warn',
+      AUTH_SECRET,
+      PORT: String(await freePort()),
+      ...extraEnv,
+    }),
+    stdio: 'pipe',
+  });
+  children.push(child);
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d: Buffer) => (output.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output.stderr += d.toString()));
+  return { child, output };
+}
+
+function kill9(child: ChildProcessWithoutNullStreams): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+interface Setup {
+  roundId: bigint;
+  users: number[];
+}
+
+/** A round with matched, partly matched and unmatched bets, brought to SETTLING. */
+async function settlingRound(): Promise<Setup> {
+  const roundId = await withTransaction(t.db.pool, async (c) => {
+    const open = await c.query<{ id: bigint }>(`SELECT id FROM rounds WHERE status = 'OPEN'`);
+    for (const r of open.rows) await closeRound(c, r.id);
+    return (await openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 3600 })).id;
+  });
+  const users: number[] = [];
+  const plan: [number, string, number][] = [
+    [0, 'red', 1000],
+    [1, 'green', 600],
+    [2, 'green', 700],
+    [3, 'red', 250],
+    [1, 'red', 120],
+  ];
+  const players = [];
+  for (let i = 0; i < 4; i++) {
+    const p = await t.registerPlayer();
+    await t.deposit(p.userId, FUNDS);
+    players.push(p);
+    users.push(p.userId);
+  }
+  for (const [i, [who, side, amount]] of plan.entries()) {
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/bets',
+      token: players[who]!.token,
+      body: { roundId: Number(roundId), side, amount },
+      headers: { 'idempotency-key': `crash-${roundId}-${i}` },
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    await consumeBetEvents(deps());
+  }
+  assert.equal(await withTransaction(t.db.pool, (c) => closeRound(c, roundId)), true);
+  while (await finalPass(deps()));
+  assert.equal(await roundStatus(roundId), 'SETTLING');
+  return { roundId, users };
+}
+
+async function roundStatus(roundId: bigint): Promise<string> {
+  const { rows } = await t.db.pool.query<{ status: string }>('SELECT status FROM rounds WHERE id = $1', [
+    roundId,
+  ]);
+  return rows[0]!.status;
+}
+
+async function count(sql: string, params: unknown[]): Promise<number> {
+  const { rows } = await t.db.pool.query<{ n: bigint }>(sql, params);
+  return Number(rows[0]!.n);
+}
+
+/** The round's settlement as the pure rule computes it from the database's bets and matches. */
+async function expectedSettlement(roundId: bigint) {
+  const round = await t.db.pool.query<{ result: string; rake_bps: bigint }>(
+    'SELECT result, rake_bps FROM rounds WHERE id = $1',
+    [roundId],
+  );
+  const bets = await t.db.pool.query<{
+    id: bigint;
+    user_id: bigint;
+    side: string;
+    amount: bigint;
+    cancelled_amount: bigint;
+  }>('SELECT id, user_id, side, amount, cancelled_amount FROM bets WHERE round_id = $1 ORDER BY id', [
+    roundId,
+  ]);
+  const matches = await t.db.pool.query<{ bet_id: bigint; against_bet_id: bigint; amount: bigint }>(
+    'SELECT bet_id, against_bet_id, amount FROM matches WHERE round_id = $1 ORDER BY id',
+    [roundId],
+  );
+  return settleRound({
+    result: round.rows[0]!.result,
+    rakeBps: round.rows[0]!.rake_bps,
+    bets: bets.rows.map((b) => ({
+      id: b.id.toString(),
+      playerId: b.user_id.toString(),
+      side: b.side,
+      amount: b.amount,
+      cancelled: b.cancelled_amount,
+    })),
+    matches: matches.rows.map((m) => ({
+      betId: m.bet_id.toString(),
+      againstId: m.against_bet_id.toString(),
+      amount: m.amount,
+    })),
+  });
+}
+
+/** Settled once: one row and at most one payout and one commission per player, money as the rule says. */
+async function assertSettledOnce({ roundId, users }: Setup): Promise<void> {
+  assert.equal(await roundStatus(roundId), 'SETTLED');
+  const expected = await expectedSettlement(roundId);
+  assert.equal(expected.players.length, users.length);
+  for (const p of expected.players) {
+    const paid = await t.db.pool.query<{ kind: string; n: bigint; total: bigint }>(
+      `SELECT kind, count(*) AS n, sum(amount)::bigint AS total FROM transfers
+       WHERE round_id = $1 AND user_id = $2 AND kind IN ('settlement', 'commission', 'void_refund') GROUP BY kind`,
+      [roundId, p.playerId],
+    );
+    const byKind = new Map(paid.rows.map((r) => [r.kind, r]));
+    assert.equal(byKind.get('void_refund'), undefined);
+    assert.deepEqual(
+      [Number(byKind.get('settlement')?.n ?? 0n), byKind.get('settlement')?.total ?? 0n],
+      [p.received > 0n ? 1 : 0, p.received],
+      `player ${p.playerId} paid once`,
+    );
+    assert.deepEqual(
+      [Number(byKind.get('commission')?.n ?? 0n), byKind.get('commission')?.total ?? 0n],
+      [p.commission > 0n ? 1 : 0, p.commission],
+      `player ${p.playerId} charged commission once`,
+    );
+    assert.equal(await ledgerBalance(t.db.pool, BigInt(p.playerId)), BigInt(FUNDS) + p.change);
+  }
+  assert.equal(
+    await count('SELECT count(*) AS n FROM round_settlements WHERE round_id = $1', [roundId]),
+    users.length,
+  );
+  assert.equal(
+    await count(`SELECT count(*) AS n FROM bets WHERE round_id = $1 AND status <> 'SETTLED'`, [roundId]),
+    0,
+  );
+  const escrow = await t.db.pool.query<{ balance: bigint }>(
+    `SELECT (coalesce((SELECT sum(amount) FROM transfers WHERE credit_account_id = a.id), 0)
+           - coalesce((SELECT sum(amount) FROM transfers WHERE debit_account_id = a.id), 0))::bigint AS balance
+     FROM accounts a WHERE a.kind = 'escrow' AND a.round_id = $1`,
+    [roundId],
+  );
+  assert.equal(escrow.rows[0]!.balance, 0n, 'escrow is empty');
+  const report = await runAudit(t.db.pool);
+  assert.ok(report.ok, JSON.stringify(report.checks.filter((c) => !c.ok)));
+}
+
+test('SIGKILL of a settle worker mid-settlement pays nothing; the next worker settles the round once', async () => {
+  const setup = await settlingRound();
+  const { roundId } = setup;
+  const paused = await startSettler({ COLORBET_FAULT_PAUSE_SETTLE_MS: '5000' });
+  await waitFor(
+    'the fault pause line',
+    async () =>
+      new RegExp(`fault: paused settling round ${roundId}\\b`).test(paused.output.stdout) ? true : undefined,
+    30_000,
+  );
+  // The transfers are written inside the open transaction: nothing of it is visible yet.
+  await kill9(paused.child);
+  assert.equal(paused.child.signalCode, 'SIGKILL');
+
+  assert.equal(await roundStatus(roundId), 'SETTLING', 'the round is still SETTLING');
+  assert.equal(
+    await count(
+      `SELECT count(*) AS n FROM transfers WHERE round_id = $1 AND kind IN ('settlement', 'commission', 'void_refund')`,
+      [roundId],
+    ),
+    0,
+    'no settlement transfers',
+  );
+  assert.equal(await count('SELECT count(*) AS n FROM round_settlements WHERE round_id = $1', [roundId]), 0);
+  assert.equal(
+    await count(`SELECT count(*) AS n FROM bets WHERE round_id = $1 AND status = 'SETTLED'`, [roundId]),
+    0,
+  );
+  for (const userId of setup.users) {
+    const staked = await count(
+      `SELECT coalesce(sum(amount), 0) AS n FROM transfers WHERE kind = 'stake' AND user_id = $1`,
+      [userId],
+    );
+    assert.equal(await ledgerBalance(t.db.pool, userId), BigInt(FUNDS - staked), `player ${userId} not paid`);
+  }
+  // PostgreSQL notices the dead client and rolls its transaction back, releasing the round.
+  await waitFor('the killed worker session to end', async () =>
+    (await count(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+      [],
+    )) === 0
+      ? true
+      : undefined,
+  );
+
+  const normal = await startSettler();
+  await waitFor(
+    `round ${roundId} to be settled by the restarted worker`,
+    async () => ((await roundStatus(roundId)) === 'SETTLED' ? true : undefined),
+    30_000,
+  );
+  await stopChild(normal.child);
+  const text = normal.output.stdout + normal.output.stderr;
+  assert.equal(/"level":(50|60)/.test(text), false, text);
+  await assertSettledOnce(setup);
+});
+
+test('settleNext run twice at once on the same round: exactly one settles it', async () => {
+  for (let i = 0; i < 5; i++) {
+    const setup = await settlingRound();
+    const results = await Promise.all(pools.map((pool) => settleNext(deps(pool))));
+    const winners = results.filter((r) => r !== undefined);
+    assert.equal(winners.length, 1, `round ${setup.roundId}: ${winners.length} settlers won`);
+    assert.equal(winners[0]!.roundId, setup.roundId);
+    await assertSettledOnce(setup);
+  }
+});
+
+test('two settlements of the same round id without SKIP LOCKED: the second waits, then finds it settled', async () => {
+  for (let i = 0; i < 5; i++) {
+    const setup = await settlingRound();
+    const results = await Promise.all(
+      pools.map((pool) => withTransaction(pool, (client) => settleRoundInDb(client, setup.roundId))),
+    );
+    assert.equal(results.filter((r) => r !== undefined).length, 1, `round ${setup.roundId}`);
+    await assertSettledOnce(setup);
+    // And once SETTLED, another attempt does nothing.
+    assert.equal(await withTransaction(t.db.pool, (c) => settleRoundInDb(c, setup.roundId)), undefined);
+    assert.equal(await settleNext(deps()), undefined);
+    await assertSettledOnce(setup);
+  }
+});

@@ -1,0 +1,76 @@
+// The operator's round table (GET /v1/admin/rounds: live and past rounds with totals) and
+// the void action. Voiding is irreversible, so it takes two clicks: the first arms the
+// button for a few seconds, the second sends the request.
+import { $, api, el, errorText, formatAmount, showMessage, timeOf } from './api.js';
+
+const VOIDABLE = new Set(['OPEN', 'CLOSED', 'SETTLING']);
+
+const sum = (totals, key) => Object.values(totals || {}).reduce((s, t) => s + t[key], 0);
+
+function voidButton(round, ctx) {
+  const button = el('button', { class: 'small danger void', dataset: { roundId: round.roundId } }, 'Void');
+  let armed;
+  button.addEventListener('click', async () => {
+    if (!armed) {
+      button.textContent = `Confirm void #${round.roundId}`;
+      armed = setTimeout(() => {
+        armed = undefined;
+        button.textContent = 'Void';
+      }, 5000);
+      return;
+    }
+    clearTimeout(armed);
+    button.disabled = true;
+    button.textContent = 'Voiding…';
+    const msg = $('rounds-msg');
+    try {
+      const r = await api('POST', `/v1/admin/rounds/${round.roundId}/void`, {
+        token: ctx.token(),
+        idempotencyKey: crypto.randomUUID(),
+      });
+      showMessage(
+        msg,
+        `Round ${r.roundId} voided: ${formatAmount(r.refunded)} refunded to ${r.players} player(s) for ${r.bets} bet(s).`,
+        'ok',
+      );
+    } catch (err) {
+      showMessage(msg, errorText(err));
+    }
+    ctx.refresh();
+  });
+  return button;
+}
+
+export function renderRounds(rounds, ctx) {
+  $('rounds').replaceChildren(
+    ...rounds.map((r) =>
+      el(
+        'tr',
+        { dataset: { roundId: r.roundId, status: r.status } },
+        el('td', {}, String(r.roundId)),
+        el('td', {}, el('span', { class: `badge ${r.status}` }, r.status)),
+        el('td', {}, r.result ? el('span', { class: `chip ${r.result}` }, r.result) : '–'),
+        el('td', { class: 'num' }, formatAmount(sum(r.totals, 'matched'))),
+        el('td', { class: 'num' }, formatAmount(sum(r.totals, 'unmatched'))),
+        el('td', { class: 'num' }, String(sum(r.totals, 'bets'))),
+        el('td', { class: 'num' }, String(r.players)),
+        el('td', {}, timeOf(r.closesAt)),
+        el('td', {}, VOIDABLE.has(r.status) ? voidButton(r, ctx) : ''),
+      ),
+    ),
+  );
+}
+
+export async function loadRounds(ctx) {
+  try {
+    const { rounds } = await api('GET', '/v1/admin/rounds', { token: ctx.token() });
+    // Re-rendering while a void is armed would disarm it; skip this refresh instead.
+    const armed = [...document.querySelectorAll('#rounds button.void')].some((b) =>
+      b.textContent.startsWith('Confirm'),
+    );
+    if (armed) return;
+    renderRounds(rounds, ctx);
+  } catch (err) {
+    ctx.onError(err, $('rounds-msg'));
+  }
+}

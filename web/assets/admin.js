@@ -1,0 +1,195 @@
+// The operator page: login, live round, round table with void, deposits, withdrawal
+// decisions, the audit, and live charts. Everything goes through the public API with an
+// operator token; the server checks the role on every request.
+import {
+  $,
+  api,
+  debounce,
+  el,
+  errorText,
+  formatAmount,
+  parseAmount,
+  showMessage,
+  timeOf,
+  tokenClaims,
+} from './api.js';
+import { startCharts } from './admin-charts.js';
+import { loadRounds } from './admin-rounds.js';
+import { createRoundCard } from './round-card.js';
+import { connectStream } from './stream.js';
+
+const TOKEN_KEY = 'colorbet.operatorToken';
+let token = localStorage.getItem(TOKEN_KEY);
+const card = createRoundCard();
+const isOperator = () => Boolean(token && tokenClaims(token) && tokenClaims(token).role === 'operator');
+
+function onError(err, node) {
+  if (err && (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN')) {
+    setToken(null);
+    showMessage(
+      $('auth-msg'),
+      err.code === 'FORBIDDEN' ? 'That account is not an operator.' : errorText(err),
+    );
+    return;
+  }
+  showMessage(node, errorText(err));
+}
+
+const ctx = { token: () => token, onError, refresh: () => void loadRounds(ctx) };
+const laterRounds = debounce(() => isOperator() && void loadRounds(ctx), 300);
+
+function setToken(value) {
+  token = value;
+  if (value) localStorage.setItem(TOKEN_KEY, value);
+  else localStorage.removeItem(TOKEN_KEY);
+  render();
+}
+
+function render() {
+  const op = isOperator();
+  $('auth-card').hidden = op;
+  $('logout').hidden = !op;
+  $('who').hidden = !op;
+  $('who').textContent = op ? `operator ${tokenClaims(token).name}` : '';
+  for (const node of document.querySelectorAll('.operator-only')) node.hidden = !op;
+  if (token && !op) showMessage($('auth-msg'), 'That account is not an operator.');
+  if (op) {
+    void loadRounds(ctx);
+    void loadWithdrawals();
+  }
+}
+
+async function loadWithdrawals() {
+  if (!isOperator()) return;
+  try {
+    const { withdrawals } = await api('GET', '/v1/admin/withdrawals', { token });
+    $('withdrawals').replaceChildren(
+      ...withdrawals
+        .slice(0, 25)
+        .map((w) =>
+          el(
+            'tr',
+            { dataset: { withdrawalId: w.withdrawalId } },
+            el('td', {}, `#${w.withdrawalId}`),
+            el('td', {}, `#${w.userId}`),
+            el('td', { class: 'num' }, formatAmount(w.amount)),
+            el('td', {}, w.status),
+            el('td', {}, timeOf(w.requestedAt)),
+            el(
+              'td',
+              {},
+              w.status === 'REQUESTED'
+                ? [
+                    el('button', { class: 'small approve', onclick: () => decide(w, 'approve') }, 'Approve'),
+                    ' ',
+                    el(
+                      'button',
+                      { class: 'small secondary reject', onclick: () => decide(w, 'reject') },
+                      'Reject',
+                    ),
+                  ]
+                : '',
+            ),
+          ),
+        ),
+    );
+  } catch (err) {
+    onError(err, $('withdrawals-msg'));
+  }
+}
+
+async function decide(w, action) {
+  const msg = $('withdrawals-msg');
+  try {
+    const r = await api('POST', `/v1/admin/withdrawals/${w.withdrawalId}/${action}`, {
+      token,
+      idempotencyKey: crypto.randomUUID(),
+    });
+    showMessage(msg, `Withdrawal #${r.withdrawalId} ${r.status.toLowerCase()}.`, 'ok');
+  } catch (err) {
+    onError(err, msg);
+  }
+  void loadWithdrawals();
+}
+
+const newReference = () => `dep-${crypto.randomUUID()}`;
+
+$('deposit-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const msg = $('deposit-msg');
+  try {
+    const userId = Number($('deposit-user').value.trim());
+    if (!Number.isSafeInteger(userId) || userId <= 0)
+      return showMessage(msg, 'Player id is a positive whole number.');
+    const amount = parseAmount($('deposit-amount').value);
+    const reference = $('deposit-reference').value.trim();
+    const d = await api('POST', '/v1/admin/deposits', { token, body: { userId, amount, reference } });
+    showMessage(
+      msg,
+      `Deposited ${formatAmount(d.amount)} to player #${d.userId} (deposit #${d.depositId}).`,
+      'ok',
+    );
+    // A new reference for the next deposit; resubmitting the same one would be a no-op replay.
+    $('deposit-reference').value = newReference();
+  } catch (err) {
+    onError(err, msg);
+  }
+});
+
+$('audit-run').addEventListener('click', async () => {
+  const msg = $('audit-msg');
+  showMessage(msg, 'Running…', 'info');
+  try {
+    const report = await api('GET', '/v1/admin/audit', { token });
+    showMessage(
+      msg,
+      report.ok ? `All invariants hold (${timeOf(report.checkedAt)}).` : 'INVARIANTS VIOLATED',
+      report.ok ? 'ok' : 'error',
+    );
+    $('audit-checks').replaceChildren(
+      ...report.checks.map((c) =>
+        el(
+          'li',
+          { class: c.ok ? 'ok' : 'fail' },
+          `${c.ok ? '✓' : '✗'} ${c.invariant} ${c.name}: ${c.detail}`,
+        ),
+      ),
+    );
+  } catch (err) {
+    onError(err, msg);
+  }
+});
+
+$('auth-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    const body = { username: $('username').value.trim(), password: $('password').value };
+    setToken((await api('POST', '/v1/auth/login', { body })).token);
+  } catch (err) {
+    showMessage($('auth-msg'), errorText(err));
+  }
+});
+$('logout').addEventListener('click', () => setToken(null));
+
+// The public stream is enough here: round changes and totals; the table refetches on each.
+connectStream({
+  token: () => null,
+  onState: (s) => {
+    $('conn').textContent = s;
+    $('conn').className = `conn ${s}`;
+  },
+  onUnauthorized: () => undefined,
+  onMessage: (msg) => {
+    if (msg.serverTime) card.syncClock(msg.serverTime);
+    if (msg.type === 'hello' && msg.round) card.set(msg.round);
+    if (msg.type !== 'round' && msg.type !== 'hello') return;
+    if (msg.type === 'round' && msg.change === 'totals') card.setTotals(msg.roundId, msg.totals);
+    else if (msg.type === 'round') card.set(msg);
+    laterRounds();
+  },
+});
+
+$('deposit-reference').value = newReference();
+setInterval(() => void loadWithdrawals(), 5000);
+startCharts();
+render();

@@ -1,0 +1,272 @@
+// The player page: login, the live round, the bet form, and the lists. Live events only say
+// what changed; the page then refetches that part from the API, so a missed event costs
+// nothing but a moment (every reconnect starts with a hello and a full refetch).
+import {
+  $,
+  ApiError,
+  api,
+  debounce,
+  el,
+  errorText,
+  formatAmount,
+  parseAmount,
+  showMessage,
+  tokenClaims,
+} from './api.js';
+import { cancelBet, renderBets, renderEntries, renderHistory } from './player-lists.js';
+import { createRoundCard } from './round-card.js';
+import { connectStream } from './stream.js';
+
+const TOKEN_KEY = 'colorbet.token';
+const card = createRoundCard();
+const state = { token: localStorage.getItem(TOKEN_KEY), liveBalanceAt: 0 };
+const claims = () => (state.token ? tokenClaims(state.token) : null);
+const isPlayer = () => Boolean(state.token && claims() && claims().role === 'player');
+
+function setConn(s) {
+  const node = $('conn');
+  node.textContent = s;
+  node.className = `conn ${s}`;
+}
+
+function showBalance(minor, source) {
+  // The live balance comes from the ledger at commit; GET /v1/wallet reads the asynchronous
+  // projection, which may trail it for a moment. Prefer the live value while it is fresh.
+  if (source === 'rest' && Date.now() - state.liveBalanceAt < 4000) return;
+  if (source === 'live') state.liveBalanceAt = Date.now();
+  $('balance').textContent = formatAmount(minor);
+  $('wallet-balance').textContent = formatAmount(minor);
+}
+
+function renderAuth() {
+  const c = claims();
+  const player = isPlayer();
+  $('auth-card').hidden = player;
+  for (const id of ['bet-card', 'bets-card', 'wallet-card', 'balance-box', 'logout', 'who'])
+    $(id).hidden = !player;
+  $('who').textContent = player ? `${c.name} · player #${c.sub}` : '';
+  if (state.token && !player) {
+    showMessage($('auth-msg'), 'This is an operator account: use the operator page at /admin.');
+  }
+}
+
+function setToken(token) {
+  state.token = token;
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+  renderAuth();
+  stream.reauth();
+  refreshAll();
+}
+
+async function refreshRound() {
+  try {
+    const round = await api('GET', '/v1/rounds/current');
+    card.syncClock(round.serverTime);
+    card.set(round);
+    renderSideButtons();
+  } catch {
+    // Before the first round (or while offline) the card keeps what it has.
+  }
+}
+
+async function refreshHistory() {
+  try {
+    renderHistory((await api('GET', '/v1/rounds')).rounds);
+  } catch {
+    // The next event retries.
+  }
+}
+
+async function refreshBets() {
+  if (!isPlayer()) return;
+  try {
+    const { bets } = await api('GET', '/v1/bets', { token: state.token });
+    renderBets(bets, { openRoundId: () => (card.isOpen() ? card.round.roundId : null), cancel: onCancel });
+  } catch (err) {
+    handleAuthError(err);
+  }
+}
+
+async function refreshWallet() {
+  if (!isPlayer()) return;
+  try {
+    const [wallet, entries] = await Promise.all([
+      api('GET', '/v1/wallet', { token: state.token }),
+      api('GET', '/v1/wallet/entries', { token: state.token }),
+    ]);
+    showBalance(wallet.balance, 'rest');
+    $('wallet-pending').textContent = formatAmount(wallet.pendingWithdrawals);
+    renderEntries(entries.entries);
+  } catch (err) {
+    handleAuthError(err);
+  }
+}
+
+function handleAuthError(err) {
+  if (err && err.code === 'UNAUTHORIZED') {
+    setToken(null);
+    showMessage($('auth-msg'), errorText(err));
+  }
+}
+
+const laterBets = debounce(refreshBets, 150);
+const laterHistory = debounce(refreshHistory, 300);
+const laterWallet = debounce(refreshWallet, 300);
+// The projection catches up within moments; a second read picks up what the first missed.
+const walletSoon = () => (laterWallet(), setTimeout(refreshWallet, 1500));
+
+function refreshPublic() {
+  void refreshRound();
+  void refreshHistory();
+}
+
+function refreshMine() {
+  void refreshBets();
+  void refreshWallet();
+}
+
+function refreshAll() {
+  refreshPublic();
+  refreshMine();
+}
+
+function renderSideButtons() {
+  const sides = card.round ? card.round.sides : ['red', 'green'];
+  const box = $('side-buttons');
+  if (box.dataset.sides === sides.join(',')) return;
+  box.dataset.sides = sides.join(',');
+  box.replaceChildren(
+    ...sides.map((side) =>
+      el(
+        'button',
+        { type: 'button', class: `side-${side} bet-side`, dataset: { side }, onclick: () => placeBet(side) },
+        `Bet ${side}`,
+      ),
+    ),
+  );
+}
+
+async function placeBet(side) {
+  const msg = $('bet-msg');
+  if (!card.isOpen()) return showMessage(msg, errorText(new ApiError(409, 'ROUND_NOT_OPEN', 'closed')));
+  let amount;
+  try {
+    amount = parseAmount($('amount').value);
+  } catch (err) {
+    return showMessage(msg, errorText(err));
+  }
+  const buttons = document.querySelectorAll('.bet-side');
+  buttons.forEach((b) => (b.disabled = true));
+  try {
+    // A fresh key per click: a retried network request is one bet, a second click is another.
+    const bet = await api('POST', '/v1/bets', {
+      token: state.token,
+      body: { roundId: card.round.roundId, side, amount },
+      idempotencyKey: crypto.randomUUID(),
+    });
+    showMessage(
+      msg,
+      `Bet #${bet.betId}: ${formatAmount(amount)} on ${side} in round ${bet.roundId}. Waiting for a match…`,
+      'ok',
+    );
+    laterBets();
+  } catch (err) {
+    showMessage(msg, errorText(err));
+    handleAuthError(err);
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+async function onCancel(bet) {
+  await cancelBet(bet, state.token);
+  laterBets();
+}
+
+function onRoundEvent(msg) {
+  if (msg.change === 'totals') return card.setTotals(msg.roundId, msg.totals);
+  card.set(msg);
+  renderSideButtons();
+  if (msg.status === 'CLOSED' && msg.result) {
+    showMessage($('last-result'), `Round ${msg.roundId} result: ${msg.result.toUpperCase()}`, 'info');
+  }
+  if (msg.status === 'VOID')
+    showMessage($('last-result'), `Round ${msg.roundId} was voided: every stake refunded.`, 'info');
+  laterHistory();
+  if (msg.status !== 'OPEN') laterBets();
+}
+
+function onMessage(msg) {
+  if (msg.serverTime) card.syncClock(msg.serverTime);
+  if (msg.type === 'hello') {
+    // A (re)connect: whatever happened while away is read back from the API. Own data waits
+    // for the auth answer when the page has a token, so it is read once, not twice.
+    if (msg.round) card.set(msg.round);
+    refreshPublic();
+    if (!state.token) refreshMine();
+  } else if (msg.type === 'auth') {
+    refreshMine();
+  } else if (msg.type === 'round') {
+    onRoundEvent(msg);
+  } else if (msg.type === 'bet') {
+    laterBets();
+  } else if (msg.type === 'balance') {
+    if (typeof msg.balance === 'number') showBalance(msg.balance, 'live');
+    walletSoon();
+  }
+}
+
+const stream = connectStream({
+  token: () => state.token,
+  onMessage,
+  onState: setConn,
+  onUnauthorized: () => {
+    setToken(null);
+    showMessage($('auth-msg'), 'Your session has expired. Please log in again.');
+  },
+});
+
+async function authenticate(path) {
+  const msg = $('auth-msg');
+  showMessage(msg, '');
+  try {
+    const body = { username: $('username').value.trim(), password: $('password').value };
+    const { token } = await api('POST', path, { body });
+    setToken(token);
+  } catch (err) {
+    showMessage(msg, errorText(err));
+  }
+}
+
+$('auth-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void authenticate('/v1/auth/login');
+});
+$('register').addEventListener('click', () => void authenticate('/v1/auth/register'));
+$('logout').addEventListener('click', () => setToken(null));
+$('bet-form').addEventListener('submit', (e) => e.preventDefault());
+$('withdraw-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const msg = $('wallet-msg');
+  try {
+    const amount = parseAmount($('withdraw-amount').value);
+    const w = await api('POST', '/v1/wallet/withdrawals', {
+      token: state.token,
+      body: { amount },
+      idempotencyKey: crypto.randomUUID(),
+    });
+    showMessage(
+      msg,
+      `Withdrawal #${w.withdrawalId} of ${formatAmount(w.amount)} requested; held until an operator decides.`,
+      'ok',
+    );
+    $('withdraw-amount').value = '';
+  } catch (err) {
+    showMessage(msg, errorText(err));
+  }
+});
+
+renderAuth();
+renderSideButtons();
+refreshAll();
