@@ -28,7 +28,8 @@ import { requireDependency } from './helpers/env.ts';
 import { openRoundWith, shiftedAmount, textOf, waitAttribute, waitText } from './helpers/browser.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ROUND_SECONDS = 8;
+// Long enough that, on a loaded 2-core CI box, the void below lands before the round settles.
+const ROUND_SECONDS = 14;
 const SHOTS = path.resolve('test-results');
 
 async function startService() {
@@ -187,7 +188,7 @@ test('players and an operator use the pages end to end', { skip, timeout: 150_00
 
     // A round with bets in it, voided by the operator: everyone refunded.
     const before = [await textOf(alice, '#balance'), await textOf(bob, '#balance')];
-    const voided = await openRoundWith([alice, bob, admin], 5);
+    const voided = await openRoundWith([alice, bob, admin], 11);
     const aliceBet2 = await bet(alice, '5.00', 'red');
     const bobBet2 = await bet(bob, '7.00', 'green');
     await waitText(alice, '#balance', shiftedAmount(before[0]!, -500));

@@ -5,7 +5,6 @@
 // so the test opens rounds (voiding the empty, unsuitable ones) until the seed gives the
 // scenario's result.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { runAudit } from '../src/audit.ts';
 import { roundOutcome } from '../src/betting/fairness.ts';
@@ -15,6 +14,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { consumeBetEvents, finalPass } from '../src/workers/match.ts';
 import { settleNext } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { readVectorJson } from '../src/betting/vectors.test-helper.ts';
 import { ledgerBalance, projectAll } from './helpers/ledger.ts';
 
 interface Scenario {
@@ -33,11 +33,7 @@ interface Scenario {
   };
 }
 
-const scenarios = (
-  JSON.parse(fs.readFileSync(new URL('../../shared/vectors/settlement.json', import.meta.url), 'utf8')) as {
-    scenarios: Scenario[];
-  }
-).scenarios;
+const scenarios = (readVectorJson('settlement.json') as { scenarios: Scenario[] }).scenarios;
 
 const SIDES = ['red', 'green'] as const;
 const FUNDS = 10_000;

@@ -4,11 +4,23 @@ import fs from 'node:fs';
 import fc from 'fast-check';
 import type { IncomingBet } from './matching.ts';
 
-const VECTORS_DIR = new URL('../../../shared/vectors/', import.meta.url);
+// The shared vectors beside the project when present (as in CI), else the committed copy.
+const CANDIDATES = [
+  ...(process.env.COLORBET_VECTORS_DIR
+    ? [new URL(`file://${process.env.COLORBET_VECTORS_DIR.replace(/\/?$/, '/')}`)]
+    : []),
+  new URL('../../../shared/vectors/', import.meta.url),
+  new URL('../../test/fixtures/vectors/', import.meta.url),
+];
+const VECTORS_DIR =
+  CANDIDATES.find((dir) => fs.existsSync(new URL('settlement.json', dir))) ?? CANDIDATES[0]!;
 
-function readJson(name: string): unknown {
+/** One reference vector file, parsed as it is (numbers as JSON numbers). */
+export function readVectorJson(name: 'fairness.json' | 'settlement.json'): unknown {
   return JSON.parse(fs.readFileSync(new URL(name, VECTORS_DIR), 'utf8'));
 }
+
+const readJson = readVectorJson;
 
 export interface FairnessCase {
   serverSeed: string;
