@@ -50,26 +50,26 @@ export class TransactionService<Op extends { type: string }> {
     return outcome!;
   }
 
-  async submit(submissions: readonly Submission<Op>[]): Promise<Outcome[]> {
-    const after: (() => void)[] = [];
-    let outcomes: Outcome[];
+  private async transact<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     try {
-      outcomes = await withTransaction(
-        this.pool,
-        async (client) => {
-          after.length = 0;
-          const answers: Outcome[] = [];
-          for (const [i, submission] of submissions.entries()) {
-            answers.push(await this.apply(client, submission, `op_${i}`, after));
-          }
-          return answers;
-        },
-        { onRetry: this.hooks.onRetry },
-      );
+      return await withTransaction(this.pool, fn, { onRetry: this.hooks.onRetry });
     } catch (err) {
-      this.hooks.onFailure?.(err);
+      if (!(err instanceof AppError) && !fromPgError(err)) this.hooks.onFailure?.(err);
       throw err;
     }
+  }
+
+  /** Many operations in one transaction, each under its own savepoint, each answered. */
+  async submit(submissions: readonly Submission<Op>[]): Promise<Outcome[]> {
+    const after: (() => void)[] = [];
+    const outcomes = await this.transact(async (client) => {
+      after.length = 0;
+      const answers: Outcome[] = [];
+      for (const [i, submission] of submissions.entries()) {
+        answers.push(await this.apply(client, submission, `op_${i}`, after));
+      }
+      return answers;
+    });
     for (const fn of after) fn();
     return outcomes;
   }
