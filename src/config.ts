@@ -22,6 +22,8 @@ export interface Config {
   readonly redisPrefix: string;
   readonly auditEverySeconds: number;
   readonly metricsPort: number | undefined;
+  readonly rateLimitMax: number;
+  readonly rateLimitWindowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +117,9 @@ export function loadConfig(env: Env = process.env): Config {
     redisPrefix: redisPrefix(env.REDIS_PREFIX),
     auditEverySeconds: integer(env, 'AUDIT_EVERY_SECONDS', 300, 10, 86_400),
     // Worker-only processes serve /metrics here (0 = any free port); API processes use PORT.
+    // Requests per caller per window, per API process (0 turns the limit off).
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 1000, 0, 10_000_000),
+    rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
     metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
   });
 }

@@ -8,6 +8,7 @@ import { loggerOptions } from '../observability/logger.ts';
 import { guards } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { registerRateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { betRoutes } from './routes/bets.ts';
@@ -45,6 +46,7 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     );
   });
   registerErrorHandler(app);
+  await registerRateLimit(app, deps.config);
   await app.register(swagger, {
     openapi: {
       info: { title: 'colorbet API', version: '1.0.0', description: 'Peer-to-peer colour-round betting' },

@@ -14,6 +14,11 @@ function clientError(err: FastifyError): AppError | undefined {
     const message = `${where}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`;
     return appError(isAmount && field ? 'INVALID_AMOUNT' : 'VALIDATION', message, err.validation);
   }
+  if (err.statusCode === 429) {
+    // @fastify/rate-limit throws what its errorResponseBuilder returned (our error body).
+    const body = err as unknown as { error?: { message?: string } };
+    return appError('RATE_LIMITED', body.error?.message ?? err.message);
+  }
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return appError('UNSUPPORTED_MEDIA_TYPE');
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return appError('PAYLOAD_TOO_LARGE');
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
