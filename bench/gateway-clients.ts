@@ -3,6 +3,7 @@
 // one server port, and spreading also spreads the kernel's connection hash buckets.
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { sleep } from '../test/helpers/util.ts';
 
 export interface ClientFleet {
   sockets: WebSocket[];
@@ -87,7 +88,7 @@ export async function openClients(opts: {
     closeAll: async () => {
       closing = true;
       for (const ws of sockets) ws.terminate();
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     },
   };
 }

@@ -10,6 +10,7 @@ import { buildDeps, openRuntime } from '../src/cli/runtime.ts';
 import { loadConfig } from '../src/config.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { sleep } from '../test/helpers/util.ts';
 
 export type ServerRequest = { type: 'memory' } | { type: 'publish'; trial: number } | { type: 'stop' };
 export type ServerReply =
@@ -44,7 +45,7 @@ async function memory(): Promise<ServerReply> {
   // Collect twice, so garbage from the connect storm does not count as per-connection memory.
   for (let i = 0; i < 2; i++) {
     gc?.();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   const m = process.memoryUsage();
   const clients = Number((await deps.metrics.wsClients.get()).values[0]?.value ?? 0);

@@ -6,6 +6,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { sleep } from '../test/helpers/util.ts';
 import { openClients, percentile } from './gateway-clients.ts';
 import { gatewaySection, writeSection, type GatewayResults } from './gateway-report.ts';
 import type { ServerReply, ServerRequest } from './gateway-server.ts';
@@ -97,8 +98,6 @@ function reply<T extends ServerReply['type']>(type: T, request?: ServerRequest) 
     if (request) server.send(request);
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 console.log(`# starting the server (real app on PostgreSQL; the first run initialises an embedded one)`);
 const ready = await reply('ready');

@@ -8,6 +8,7 @@ import { TokenService } from '../src/auth/tokens.ts';
 import { sharedAuthSecret } from '../src/auth/users.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { cliEnv, runCli } from './helpers/ledger.ts';
+import { sleep } from './helpers/util.ts';
 
 let t: TestApp;
 let secret: string;
@@ -125,7 +126,7 @@ test('a token expires after its TTL', async () => {
     username: 'erin',
   });
   assert.equal((await wallet(shortLived)).status, 200);
-  await new Promise((r) => setTimeout(r, 2100));
+  await sleep(2100);
   const later = await wallet(shortLived);
   assert.equal(later.status, 401);
   assert.equal(later.body.error.code, 'UNAUTHORIZED');

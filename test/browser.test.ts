@@ -13,18 +13,12 @@ import { test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
 import { createUser } from '../src/auth/users.ts';
 import { postgresHub } from '../src/bus/events.ts';
-import { buildDeps, type Runtime } from '../src/cli/runtime.ts';
-import { loadConfig } from '../src/config.ts';
+import { buildDeps } from '../src/cli/runtime.ts';
 import { buildApp } from '../src/http/app.ts';
-import { createLogger } from '../src/observability/logger.ts';
-import type { Worker } from '../src/workers/loop.ts';
-import { startMatchWorker } from '../src/workers/match.ts';
-import { startProjectionWorker } from '../src/workers/project.ts';
-import { startScheduler } from '../src/workers/scheduler.ts';
-import { startSettleWorker } from '../src/workers/settle.ts';
-import { uniqueName } from './helpers/app.ts';
+import { testRuntime, uniqueName } from './helpers/app.ts';
 import { createTestDatabase } from './helpers/db.ts';
 import { requireDependency } from './helpers/env.ts';
+import { startGameWorkers } from './helpers/game.ts';
 import { openRoundWith, shiftedAmount, textOf, waitAttribute, waitText } from './helpers/browser.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -34,44 +28,22 @@ const SHOTS = path.resolve('test-results');
 
 async function startService() {
   const db = await createTestDatabase();
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
+  const runtime = testRuntime(db, {
     AUTH_SECRET: 'browser-test-secret-long-enough-0123456789',
     ROUND_SECONDS: String(ROUND_SECONDS),
-    DATABASE_URL: db.url,
   });
-  const logger = createLogger('silent');
-  const runtime: Runtime = {
-    config,
-    logger,
-    pool: db.pool,
-    databaseUrl: db.url,
-    close: async () => undefined,
-  };
   const events = await postgresHub(db.url, () => undefined);
   const deps = await buildDeps(runtime, events);
   const app = await buildApp(deps);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const workerDeps = { pool: db.pool, metrics: deps.metrics, logger, events };
-  const workers: Worker[] = [
-    startScheduler({
-      databaseUrl: db.url,
-      terms: { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: ROUND_SECONDS },
-      logger,
-      events,
-      tickMs: 100,
-    }),
-    startMatchWorker(workerDeps),
-    startSettleWorker(workerDeps),
-    ...startProjectionWorker(db.pool, deps.metrics, logger),
-  ];
+  const workers = startGameWorkers({ db, deps });
   return {
     db,
     base,
     stop: async () => {
-      await Promise.all(workers.map((w) => w.stop()));
+      await workers.stop();
       await app.close();
       await events.close();
       await db.drop();

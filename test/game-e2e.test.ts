@@ -5,8 +5,8 @@
 // for the bets in the order the matcher booked them (seq), cancels included.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
-import { matchBets, type Fill, type IncomingBet } from '../src/betting/matching.ts';
+import type { BetRow } from '../src/betting/bets.ts';
+import { matchBets, type Fill } from '../src/betting/matching.ts';
 import { settleRound } from '../src/betting/settlement.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -15,7 +15,10 @@ import { startMatchWorker } from '../src/workers/match.ts';
 import { startScheduler, type Scheduler } from '../src/workers/scheduler.ts';
 import { startSettleWorker } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { ledgerBalance, projectAll } from './helpers/ledger.ts';
+import { workerDeps } from './helpers/game.ts';
+import { assertAudit, ledgerBalance, projectAll } from './helpers/ledger.ts';
+import { incomingBet, matchFill } from './helpers/rounds.ts';
+import { mulberry32, waitFor } from './helpers/util.ts';
 
 const PLAYERS = 50;
 const ROUNDS = 3;
@@ -45,45 +48,10 @@ after(async () => {
   await t.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function workerDeps(name: string) {
+function ownPoolDeps(name: string) {
   const pool = createPool(t.db.url, { max: 3, applicationName: name });
   pools.push(pool);
-  return { pool, metrics: t.deps.metrics, logger: createLogger('silent'), events: t.deps.events };
-}
-
-interface BetRow {
-  id: bigint;
-  user_id: bigint;
-  side: string;
-  amount: bigint;
-  matched_amount: bigint;
-  cancelled_amount: bigint;
-  seq: bigint | null;
-  status: string;
-  payout: bigint | null;
-  refund: bigint | null;
+  return workerDeps(t, pool);
 }
 
 interface PlayedRound {
@@ -92,13 +60,6 @@ interface PlayedRound {
   phaseOne: Set<string>;
   cancelled: Set<string>;
 }
-
-const incoming = (b: BetRow): IncomingBet => ({
-  id: b.id.toString(),
-  playerId: b.user_id.toString(),
-  side: b.side,
-  amount: b.amount,
-});
 
 test(`${PLAYERS} players, ${ROUNDS} rounds, 2 match + 2 settle workers + scheduler: the database agrees with the pure rules`, async (ctx) => {
   const started = Date.now();
@@ -110,8 +71,8 @@ test(`${PLAYERS} players, ${ROUNDS} rounds, 2 match + 2 settle workers + schedul
     }),
   );
   ctx.diagnostic(`players ready after ${Date.now() - started} ms`);
-  for (const name of ['match-a', 'match-b']) workers.push(startMatchWorker(workerDeps(name)));
-  for (const name of ['settle-a', 'settle-b']) workers.push(startSettleWorker(workerDeps(name)));
+  for (const name of ['match-a', 'match-b']) workers.push(startMatchWorker(ownPoolDeps(name)));
+  for (const name of ['settle-a', 'settle-b']) workers.push(startSettleWorker(ownPoolDeps(name)));
   scheduler = startScheduler({
     databaseUrl: t.db.url,
     terms: { sides: t.deps.config.sides, rakeBps: t.deps.config.rakeBps, roundSeconds: ROUND_SECONDS },
@@ -237,13 +198,13 @@ test(`${PLAYERS} players, ${ROUNDS} rounds, 2 match + 2 settle workers + schedul
 
     // The pure reference: phase one in seq order, then the cancels (each took exactly what was
     // still resting of its bet), then phase two against the remaining book.
-    const one = matchBets([], first.map(incoming));
+    const one = matchBets([], first.map(incomingBet));
     for (const b of first.filter((x) => x.cancelled_amount > 0n)) {
       const resting = one.book.find((x) => x.id === b.id.toString());
       assert.equal(resting?.remaining, b.cancelled_amount, `bet ${b.id}: cancelled exactly its resting part`);
     }
     const book = one.book.filter((x) => !round.cancelled.has(x.id));
-    const two = matchBets(book, second.map(incoming));
+    const two = matchBets(book, second.map(incomingBet));
     const fills: Fill[] = [...one.fills, ...two.fills];
 
     const { rows: matches } = await t.db.pool.query<{
@@ -251,15 +212,7 @@ test(`${PLAYERS} players, ${ROUNDS} rounds, 2 match + 2 settle workers + schedul
       against_bet_id: bigint;
       amount: bigint;
     }>('SELECT bet_id, against_bet_id, amount FROM matches WHERE round_id = $1 ORDER BY id', [round.roundId]);
-    assert.deepEqual(
-      matches.map((m) => ({
-        betId: m.bet_id.toString(),
-        againstId: m.against_bet_id.toString(),
-        amount: m.amount,
-      })),
-      fills,
-      `round ${round.roundId}: matches are the pure rule's`,
-    );
+    assert.deepEqual(matches.map(matchFill), fills, `round ${round.roundId}: matches are the pure rule's`);
 
     const { rows: r } = await t.db.pool.query<{ result: string; rake_bps: bigint }>(
       'SELECT result, rake_bps FROM rounds WHERE id = $1',
@@ -268,7 +221,7 @@ test(`${PLAYERS} players, ${ROUNDS} rounds, 2 match + 2 settle workers + schedul
     const expected = settleRound({
       result: r[0]!.result,
       rakeBps: r[0]!.rake_bps,
-      bets: bets.map((b) => ({ ...incoming(b), cancelled: b.cancelled_amount })),
+      bets: bets.map((b) => ({ ...incomingBet(b), cancelled: b.cancelled_amount })),
       matches: fills,
     });
     const byId = new Map(bets.map((b) => [b.id.toString(), b]));
@@ -340,6 +293,5 @@ test(`${PLAYERS} players, ${ROUNDS} rounds, 2 match + 2 settle workers + schedul
     [played.map((p) => p.roundId)],
   );
   assert.equal(unfinished[0]!.n, 0n);
-  const report = await runAudit(t.db.pool);
-  assert.ok(report.ok, JSON.stringify(report.checks.filter((c) => !c.ok)));
+  await assertAudit(t.db.pool);
 });

@@ -4,18 +4,22 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
-import { closeRound, openRound } from '../src/betting/rounds.ts';
-import { settleRound } from '../src/betting/settlement.ts';
+import { closeRound } from '../src/betting/rounds.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { withTransaction } from '../src/db/transaction.ts';
-import { createLogger } from '../src/observability/logger.ts';
 import { consumeBetEvents, finalPass } from '../src/workers/match.ts';
 import { settleNext } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { ledgerBalance } from './helpers/ledger.ts';
+import { workerDeps } from './helpers/game.ts';
+import { assertAudit, escrowBalance, ledgerBalance } from './helpers/ledger.ts';
+import {
+  countRows,
+  expectedSettlement,
+  freshRound as freshRoundIn,
+  roundStatus as roundStatusOf,
+} from './helpers/rounds.ts';
+import { sleep } from './helpers/util.ts';
 
-const SIDES = ['red', 'green'] as const;
 const MIN_BET = 10;
 const MAX_BET = 5000;
 const FUNDS = 20_000;
@@ -33,12 +37,7 @@ after(async () => {
   await t.close();
 });
 
-const deps = (pool: Pool = t.db.pool) => ({
-  pool,
-  metrics: t.deps.metrics,
-  logger: createLogger('silent'),
-  events: t.deps.events,
-});
+const deps = (pool?: Pool) => workerDeps(t, pool);
 
 type Player = { userId: number; token: string };
 
@@ -49,13 +48,7 @@ async function player(funds = FUNDS): Promise<Player> {
 }
 
 /** Closes whatever round is open and opens a new one (no scheduler in this file). */
-async function freshRound(): Promise<bigint> {
-  return withTransaction(t.db.pool, async (c) => {
-    const open = await c.query<{ id: bigint }>(`SELECT id FROM rounds WHERE status = 'OPEN'`);
-    for (const r of open.rows) await closeRound(c, r.id);
-    return (await openRound(c, { sides: SIDES, rakeBps: 200n, roundSeconds: 3600 })).id;
-  });
-}
+const freshRound = () => freshRoundIn(t.db.pool);
 
 const close = (roundId: bigint) => withTransaction(t.db.pool, (c) => closeRound(c, roundId));
 
@@ -88,35 +81,13 @@ const getBet = (p: Player, betId: number) =>
 const voidRound = (roundId: bigint, token = t.operatorToken) =>
   t.request({ method: 'POST', url: `/v1/admin/rounds/${roundId}/void`, token });
 
-async function count(sql: string, params: unknown[]): Promise<number> {
-  const { rows } = await t.db.pool.query<{ n: bigint }>(sql, params);
-  return Number(rows[0]!.n);
-}
+const count = (sql: string, params: unknown[]) => countRows(t.db.pool, sql, params);
 
 const betsOf = (p: Player) => count('SELECT count(*) AS n FROM bets WHERE user_id = $1', [p.userId]);
 const balance = async (p: Player) => Number(await ledgerBalance(t.db.pool, p.userId));
 
-async function escrow(roundId: bigint): Promise<bigint> {
-  const { rows } = await t.db.pool.query<{ balance: bigint }>(
-    `SELECT (coalesce((SELECT sum(amount) FROM transfers WHERE credit_account_id = a.id), 0)
-           - coalesce((SELECT sum(amount) FROM transfers WHERE debit_account_id = a.id), 0))::bigint AS balance
-     FROM accounts a WHERE a.kind = 'escrow' AND a.round_id = $1`,
-    [roundId],
-  );
-  return rows[0]!.balance;
-}
-
-async function roundStatus(roundId: bigint): Promise<string> {
-  const { rows } = await t.db.pool.query<{ status: string }>('SELECT status FROM rounds WHERE id = $1', [
-    roundId,
-  ]);
-  return rows[0]!.status;
-}
-
-async function assertAudit(): Promise<void> {
-  const report = await runAudit(t.db.pool);
-  assert.ok(report.ok, JSON.stringify(report.checks.filter((c) => !c.ok)));
-}
+const escrow = (roundId: bigint) => escrowBalance(t.db.pool, roundId);
+const roundStatus = (roundId: bigint) => roundStatusOf(t.db.pool, roundId);
 
 function assertError(res: { status: number; body: any }, status: number, code?: string): void {
   assert.equal(res.status, status, JSON.stringify(res.body));
@@ -272,7 +243,7 @@ test('cancel while OPEN refunds at once exactly the unmatched part; matched part
   // B's bet is fully matched: nothing to cancel.
   assertError(await cancel(b, bBet), 409, 'BET_NOT_CANCELLABLE');
   assert.equal(await balance(b), FUNDS - 400);
-  await assertAudit();
+  await assertAudit(t.db.pool);
 });
 
 test("cancelling someone else's bet is 403; cancelling after close is 409", async () => {
@@ -290,7 +261,7 @@ test("cancelling someone else's bet is 403; cancelling after close is 409", asyn
   await drain();
   assert.equal((await getBet(a, aBet)).body.refund, 300);
   assert.equal(await balance(a), FUNDS);
-  await assertAudit();
+  await assertAudit(t.db.pool);
 });
 
 test('a replayed bet answers the same betId and charges once; another body under the key is 409', async () => {
@@ -393,7 +364,7 @@ test('operator void of an OPEN round with matched bets refunds every stake in fu
   assertError(await voidRound(roundId), 409, 'ROUND_NOT_VOIDABLE');
   assertError(await bet(a, { roundId: Number(roundId), side: 'red', amount: 100 }), 409, 'ROUND_NOT_OPEN');
   assert.equal(await balance(a), FUNDS);
-  await assertAudit();
+  await assertAudit(t.db.pool);
 });
 
 test('void of a SETTLED round is 409 and moves nothing', async () => {
@@ -410,7 +381,7 @@ test('void of a SETTLED round is 409 and moves nothing', async () => {
   assertError(await voidRound(999_999n), 404);
   assert.deepEqual([await balance(a), await balance(b)], balances);
   assert.equal(await roundStatus(roundId), 'SETTLED');
-  await assertAudit();
+  await assertAudit(t.db.pool);
 });
 
 test('void racing settlement: exactly one wins, every time, and the money agrees with the winner', async (ctx) => {
@@ -449,39 +420,7 @@ test('void racing settlement: exactly one wins, every time, and the money agrees
       assertError(voided, 409, 'ROUND_NOT_VOIDABLE');
       assert.equal(settled?.roundId, roundId);
       assert.equal(status, 'SETTLED');
-      const { rows } = await t.db.pool.query<{ result: string; rake_bps: bigint }>(
-        'SELECT result, rake_bps FROM rounds WHERE id = $1',
-        [roundId],
-      );
-      const bets = await t.db.pool.query<{
-        id: bigint;
-        user_id: bigint;
-        side: string;
-        amount: bigint;
-        cancelled_amount: bigint;
-      }>('SELECT id, user_id, side, amount, cancelled_amount FROM bets WHERE round_id = $1 ORDER BY id', [
-        roundId,
-      ]);
-      const matches = await t.db.pool.query<{ bet_id: bigint; against_bet_id: bigint; amount: bigint }>(
-        'SELECT bet_id, against_bet_id, amount FROM matches WHERE round_id = $1 ORDER BY id',
-        [roundId],
-      );
-      const expected = settleRound({
-        result: rows[0]!.result,
-        rakeBps: rows[0]!.rake_bps,
-        bets: bets.rows.map((x) => ({
-          id: x.id.toString(),
-          playerId: x.user_id.toString(),
-          side: x.side,
-          amount: x.amount,
-          cancelled: x.cancelled_amount,
-        })),
-        matches: matches.rows.map((m) => ({
-          betId: m.bet_id.toString(),
-          againstId: m.against_bet_id.toString(),
-          amount: m.amount,
-        })),
-      });
+      const expected = await expectedSettlement(t.db.pool, roundId);
       for (const p of expected.players) {
         const was = before.get(Number(p.playerId))!;
         assert.equal(await ledgerBalance(t.db.pool, BigInt(p.playerId)), was + p.change);
@@ -495,7 +434,7 @@ test('void racing settlement: exactly one wins, every time, and the money agrees
     );
   }
   await drain();
-  await assertAudit();
+  await assertAudit(t.db.pool);
   assert.equal(outcomes.voided + outcomes.settled, 16);
   ctx.diagnostic(`void/settle race outcomes: ${JSON.stringify(outcomes)}`);
 });
@@ -507,8 +446,7 @@ test('void racing bet placement: every accepted bet is voided and refunded, ever
     const before = await Promise.all(players.map((p) => ledgerBalance(t.db.pool, p.userId)));
     // A stream of bets, one every 3 ms, with the void sent in the middle of it.
     const at = [6, 15, 24][i]!;
-    const later = <T>(ms: number, fn: () => Promise<T>) =>
-      new Promise<void>((r) => setTimeout(r, ms)).then(fn);
+    const later = <T>(ms: number, fn: () => Promise<T>) => sleep(ms).then(fn);
     const requests: Promise<{ status: number; body: any }>[] = [];
     for (let j = 0; j < 30; j++) {
       if (j === at) requests.push(later(j * 3, () => voidRound(roundId)));
@@ -542,7 +480,7 @@ test('void racing bet placement: every accepted bet is voided and refunded, ever
     }
     assert.equal(await escrow(roundId), 0n);
   }
-  await assertAudit();
+  await assertAudit(t.db.pool);
 });
 
 test("the database refuses any result but the seed's, and any change to the committed hash or seed", async () => {

@@ -6,64 +6,37 @@
 // scenario's result.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
 import { roundOutcome } from '../src/betting/fairness.ts';
 import { closeRound, openRound } from '../src/betting/rounds.ts';
 import { withTransaction } from '../src/db/transaction.ts';
-import { createLogger } from '../src/observability/logger.ts';
 import { consumeBetEvents, finalPass } from '../src/workers/match.ts';
 import { settleNext } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { readVectorJson } from '../src/betting/vectors.test-helper.ts';
-import { ledgerBalance, projectAll } from './helpers/ledger.ts';
+import { readRawScenarios } from '../src/betting/vectors.test-helper.ts';
+import { workerDeps } from './helpers/game.ts';
+import { accountBalance, assertAudit, ledgerBalance, projectAll } from './helpers/ledger.ts';
 
-interface Scenario {
-  name: string;
-  rakeBps: number;
-  result: string;
-  bets: { id: string; player: string; side: string; amount: number }[];
-  expected: {
-    matches: { bet: string; against: string; amount: number }[];
-    bets: { id: string; matched: number; payout: number; refund: number }[];
-    players: Record<
-      string,
-      { staked: number; commission: number; received: number; change: number; net: number }
-    >;
-    houseCommission: number;
-  };
-}
-
-const scenarios = (readVectorJson('settlement.json') as { scenarios: Scenario[] }).scenarios;
+const scenarios = readRawScenarios();
 
 const SIDES = ['red', 'green'] as const;
 const FUNDS = 10_000;
 
 let t: TestApp;
-const workerDeps = () => ({
-  pool: t.db.pool,
-  metrics: t.deps.metrics,
-  logger: createLogger('silent'),
-  events: t.deps.events,
-});
+const deps = () => workerDeps(t);
 
 before(async () => {
   t = await startTestApp();
 });
 after(async () => t.close());
 
-async function accountBalance(where: string, params: unknown[]): Promise<bigint> {
-  const { rows } = await t.db.pool.query<{ balance: bigint }>(
-    `SELECT (coalesce((SELECT sum(amount) FROM transfers WHERE credit_account_id = a.id), 0)
-           - coalesce((SELECT sum(amount) FROM transfers WHERE debit_account_id = a.id), 0))::bigint AS balance
-     FROM accounts a WHERE ${where}`,
-    params,
-  );
-  assert.ok(rows[0], `no account where ${where}`);
-  return rows[0].balance;
+async function balanceWhere(where: string, params: unknown[]): Promise<bigint> {
+  const balance = await accountBalance(t.db.pool, where, params);
+  assert.ok(balance !== undefined, `no account where ${where}`);
+  return balance;
 }
 
-const houseBalance = () => accountBalance(`a.kind = 'house'`, []);
-const escrowBalance = (roundId: bigint) => accountBalance(`a.kind = 'escrow' AND a.round_id = $1`, [roundId]);
+const houseBalance = () => balanceWhere(`a.kind = 'house'`, []);
+const escrowBalance = (roundId: bigint) => balanceWhere(`a.kind = 'escrow' AND a.round_id = $1`, [roundId]);
 
 /** Opens rounds with these terms until one's committed seed gives `wanted`; voids the others (empty). */
 async function openRoundWithResult(rakeBps: number, wanted: string): Promise<bigint> {
@@ -114,7 +87,7 @@ for (const [index, scenario] of scenarios.entries()) {
       assert.equal(res.body.status, 'PENDING');
       assert.equal(res.body.amount, bet.amount);
       betIds.set(bet.id, res.body.betId);
-      assert.equal(await consumeBetEvents(workerDeps()), true, `bet ${bet.id} was not consumed`);
+      assert.equal(await consumeBetEvents(deps()), true, `bet ${bet.id} was not consumed`);
       const booked = await t.db.pool.query<{ seq: bigint | null }>('SELECT seq FROM bets WHERE id = $1', [
         res.body.betId,
       ]);
@@ -123,8 +96,8 @@ for (const [index, scenario] of scenarios.entries()) {
     const vectorId = new Map([...betIds].map(([id, betId]) => [String(betId), id]));
 
     assert.equal(await withTransaction(t.db.pool, (c) => closeRound(c, roundId)), true);
-    assert.equal(await finalPass(workerDeps()), true);
-    const settled = await settleNext(workerDeps());
+    assert.equal(await finalPass(deps()), true);
+    const settled = await settleNext(deps());
     assert.equal(settled?.roundId, roundId);
 
     const round = await t.db.pool.query<{ status: string; result: string }>(
@@ -214,7 +187,6 @@ for (const [index, scenario] of scenarios.entries()) {
       const wallet = await t.request({ method: 'GET', url: '/v1/wallet', token: players.get(name)!.token });
       assert.equal(wallet.body.balance, FUNDS + expected.change, `wallet of ${name}`);
     }
-    const audit = await runAudit(t.db.pool);
-    assert.ok(audit.ok, JSON.stringify(audit.checks.filter((c) => !c.ok)));
+    await assertAudit(t.db.pool);
   });
 }

@@ -10,6 +10,7 @@ import { guards } from '../src/http/auth.ts';
 import { buildGatewayApp } from '../src/http/gateway-app.ts';
 import { streamRoutesWith } from '../src/http/routes/stream.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { sleep } from './helpers/util.ts';
 
 let t: TestApp;
 let base: string;
@@ -55,8 +56,6 @@ function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<Co
     ws.once('error', reject);
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
   t = await startTestApp();

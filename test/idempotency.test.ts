@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { runAudit } from '../src/audit.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { guardBalance } from './helpers/ledger.ts';
+import { sleep } from './helpers/util.ts';
 
 let t: TestApp;
 before(async () => {
@@ -201,7 +202,7 @@ async function waitForLockWaiters(n: number): Promise<void> {
     );
     if (waiting >= n) return;
     if (Date.now() > deadline) throw new Error(`expected ${n} lock waiters, saw ${waiting}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 

@@ -4,11 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { runAudit } from '../src/audit.ts';
 import { createUser } from '../src/auth/users.ts';
 import type { Outcome } from '../src/ledger/transaction-service.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
-import { guardBalance, ledgerBalance, projectAll } from './helpers/ledger.ts';
+import { assertAudit, guardBalance, ledgerBalance, projectAll } from './helpers/ledger.ts';
 
 let t: TestApp;
 before(async () => {
@@ -193,8 +192,7 @@ async function scenario(groups: Op[][]): Promise<void> {
   }
 
   await projectAll(t.db.pool);
-  const report = await runAudit(t.db.pool);
-  assert.ok(report.ok, JSON.stringify(report.checks.filter((c) => !c.ok)));
+  await assertAudit(t.db.pool);
   const negative = await t.db.pool.query('SELECT account_id FROM wallet_guard WHERE balance < 0');
   assert.equal(negative.rowCount, 0);
 

@@ -4,16 +4,19 @@
 // rule gives for the bets in the order they were booked (seq).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
+import type { BetRow } from '../src/betting/bets.ts';
 import { matchBets } from '../src/betting/matching.ts';
 import { closeRound, openRound } from '../src/betting/rounds.ts';
 import { settleRound } from '../src/betting/settlement.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { withTransaction } from '../src/db/transaction.ts';
-import { createLogger } from '../src/observability/logger.ts';
 import { consumeBetEvents, finalPass } from '../src/workers/match.ts';
 import { settleNext } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { assertAudit } from './helpers/ledger.ts';
+import { fundedPlayers, workerDeps } from './helpers/game.ts';
+import { incomingBet, matchFill } from './helpers/rounds.ts';
+import { mulberry32, sleep } from './helpers/util.ts';
 
 const WORKERS = 4;
 const PLAYERS = 12;
@@ -35,48 +38,14 @@ after(async () => {
   await t.close();
 });
 
-const deps = (pool: Pool) => ({
-  pool,
-  metrics: t.deps.metrics,
-  logger: createLogger('silent'),
-  events: t.deps.events,
-});
-
-/** A small deterministic PRNG, so a failure can be replayed with the same bets. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface BetRow {
-  id: bigint;
-  user_id: bigint;
-  side: string;
-  amount: bigint;
-  matched_amount: bigint;
-  cancelled_amount: bigint;
-  seq: bigint | null;
-  status: string;
-  payout: bigint | null;
-  refund: bigint | null;
-}
+const deps = (pool: Pool) => workerDeps(t, pool);
 
 test(`${BETS} concurrent bets, ${WORKERS} concurrent match workers: every amount matched once, as the pure rule says`, async (ctx) => {
   const roundId = await withTransaction(t.db.pool, async (c) => {
     const round = await openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 3600 });
     return round.id;
   });
-  const players: { userId: number; token: string }[] = [];
-  for (let i = 0; i < PLAYERS; i++) {
-    const p = await t.registerPlayer();
-    await t.deposit(p.userId, MAX_BET * BETS);
-    players.push(p);
-  }
+  const players = await fundedPlayers(t, PLAYERS, MAX_BET * BETS);
 
   let placing = true;
   const passes = new Array<number>(WORKERS).fill(0);
@@ -85,7 +54,7 @@ test(`${BETS} concurrent bets, ${WORKERS} concurrent match workers: every amount
       const did = await consumeBetEvents(deps(pool));
       if (did) passes[w]!++;
       else if (!placing) return;
-      else await new Promise((r) => setTimeout(r, Math.random() * 3));
+      else await sleep(Math.random() * 3);
     }
   });
 
@@ -159,21 +128,9 @@ test(`${BETS} concurrent bets, ${WORKERS} concurrent match workers: every amount
     assert.equal(b.status, expectedStatus, `bet ${b.id} status`);
   }
 
-  const reference = matchBets(
-    [],
-    bets.map((b) => ({
-      id: b.id.toString(),
-      playerId: b.user_id.toString(),
-      side: b.side,
-      amount: b.amount,
-    })),
-  );
+  const reference = matchBets([], bets.map(incomingBet));
   assert.deepEqual(
-    matches.map((m) => ({
-      betId: m.bet_id.toString(),
-      againstId: m.against_bet_id.toString(),
-      amount: m.amount,
-    })),
+    matches.map(matchFill),
     reference.fills,
     'the matches are the pure rule over the bets in seq order',
   );
@@ -190,13 +147,7 @@ test(`${BETS} concurrent bets, ${WORKERS} concurrent match workers: every amount
   const expected = settleRound({
     result: round[0]!.result,
     rakeBps: 200n,
-    bets: bets.map((b) => ({
-      id: b.id.toString(),
-      playerId: b.user_id.toString(),
-      side: b.side,
-      amount: b.amount,
-      cancelled: 0n,
-    })),
+    bets: bets.map((b) => ({ ...incomingBet(b), cancelled: 0n })),
     matches: reference.fills,
   });
   const { rows: settled } = await t.db.pool.query<BetRow>('SELECT * FROM bets WHERE round_id = $1', [
@@ -218,6 +169,5 @@ test(`${BETS} concurrent bets, ${WORKERS} concurrent match workers: every amount
     perPlayer.map((p) => [p.user_id.toString(), p.commission, p.received]).sort(),
     expected.players.map((p) => [p.playerId, p.commission, p.received]).sort(),
   );
-  const report = await runAudit(t.db.pool);
-  assert.ok(report.ok, JSON.stringify(report.checks.filter((c) => !c.ok)));
+  await assertAudit(t.db.pool);
 });

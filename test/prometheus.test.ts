@@ -11,6 +11,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { httpOk as reachable } from '../scripts/lib/ports.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { Worker } from '../src/workers/loop.ts';
 import { startOutboxMeter } from '../src/workers/outbox-meter.ts';
@@ -18,6 +19,7 @@ import { startTestApp, type TestApp } from './helpers/app.ts';
 import { requireDependency } from './helpers/env.ts';
 import { cliEnv, freePort, stopChild } from './helpers/ledger.ts';
 import { DEPLOY_DIR, ROOT_DIR, parseAlertRules, readDeploy } from './helpers/promql.ts';
+import { sleep } from './helpers/util.ts';
 
 const skip = requireDependency(
   'prometheus (Debian package prometheus)',
@@ -25,7 +27,6 @@ const skip = requireDependency(
 );
 
 const AUTH_SECRET = 'test-secret-that-is-long-enough-0123456789';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Sample {
   metric: Record<string, string>;
@@ -93,15 +94,7 @@ async function eventually<T>(
   }
 }
 
-async function httpOk(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    await res.text();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
+const httpOk = (url: string) => reachable(url).catch(() => false);
 
 /** The shipped prometheus.yml with 1-second intervals, its alerts.yml, and target files for this test. */
 async function writePrometheusConfig(): Promise<string> {

@@ -4,15 +4,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
-import { connectRedis, type RedisClient } from '../src/bus/redis.ts';
-import { StreamBus } from '../src/bus/streams.ts';
 import { readiness } from '../src/cli/readiness.ts';
 import { catchUp } from '../src/ledger/projection.ts';
 import { outboxBacklog } from '../src/outbox/outbox.ts';
 import { startRedisServer, type RedisServer } from '../scripts/lib/redis-server.ts';
-import { startTestApp, type TestApp } from './helpers/app.ts';
-import { allFinal, openRoundId, startGameWorkers, waitUntil } from './helpers/game.ts';
+import type { TestApp } from './helpers/app.ts';
+import { assertAudit } from './helpers/ledger.ts';
+import { allFinal, fundedPlayers, openRoundId, placeAll, startBusGame, waitUntil } from './helpers/game.ts';
 import { requireDependency } from './helpers/env.ts';
 import { spawnSync } from 'node:child_process';
 
@@ -20,51 +18,31 @@ const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 const skip = requireDependency('redis-server', hasRedis);
 
 let redis: RedisServer;
-let client: RedisClient;
+let game: Awaited<ReturnType<typeof startBusGame>>;
 let t: TestApp;
-let game: { stop(): Promise<void> };
 
 before(async () => {
   if (skip) return;
   redis = await startRedisServer();
-  client = await connectRedis(redis.url, false, 'test');
-  t = await startTestApp({ ROUND_SECONDS: '4' });
-  game = startGameWorkers(t, {
-    bus: new StreamBus(client, `t${randomUUID().slice(0, 8)}`, 4),
-    matchWorkers: 2,
-  });
+  const prefix = `t${randomUUID().slice(0, 8)}`;
+  game = await startBusGame(redis.url, { cluster: false, roundSeconds: 4, prefix, partitions: 4 });
+  t = game.t;
 });
 after(async () => {
   if (skip) return;
   await game.stop();
-  client.disconnect();
-  await t.close();
   await redis.stop();
 });
 
-async function betMany(players: { token: string }[], roundId: number, sides: string[]) {
-  const answers = await Promise.all(
-    players.map((p, i) =>
-      t.request({
-        method: 'POST',
-        url: '/v1/bets',
-        token: p.token,
-        headers: { 'idempotency-key': randomUUID() },
-        body: { roundId, side: sides[i % 2], amount: 100 + i },
-      }),
-    ),
+const betMany = (players: { token: string }[], roundId: number, sides: string[]) =>
+  placeAll(
+    t,
+    roundId,
+    players.map((p, i) => ({ token: p.token, side: sides[i % 2]!, amount: 100 + i })),
   );
-  for (const a of answers) assert.equal(a.status, 202, JSON.stringify(a.body));
-  return answers.map((a) => a.body.betId as number);
-}
 
 test('bets survive a Redis SIGKILL and an empty restart', { skip, timeout: 120_000 }, async () => {
-  const players: { token: string }[] = [];
-  for (let i = 0; i < 10; i++) {
-    const p = await t.registerPlayer();
-    await t.deposit(p.userId, 100_000);
-    players.push(p);
-  }
+  const players = await fundedPlayers(t, 10, 100_000);
   const r1 = await openRoundId(t);
   const before = await betMany(players, r1, ['red', 'green']);
   await waitUntil('bets matched through the bus', async () => {
@@ -76,7 +54,7 @@ test('bets survive a Redis SIGKILL and an empty restart', { skip, timeout: 120_0
   });
 
   redis.kill();
-  const down = await readiness(t.db.pool, client);
+  const down = await readiness(t.db.pool, game.client);
   assert.match(down.find((c) => c.name === 'redis')!.detail!, /DOWN/);
   assert.ok(
     down.every((c) => c.ok),
@@ -100,6 +78,5 @@ test('bets survive a Redis SIGKILL and an empty restart', { skip, timeout: 120_0
   const matched = await t.db.pool.query('SELECT count(*)::int AS n FROM matches WHERE round_id = $1', [r2]);
   assert.ok(matched.rows[0].n > 0, 'bets placed while Redis was down were matched');
   await catchUp(t.db.pool);
-  const audit = await runAudit(t.db.pool);
-  assert.ok(audit.ok, JSON.stringify(audit.checks.filter((c) => !c.ok)));
+  await assertAudit(t.db.pool);
 });

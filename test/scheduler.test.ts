@@ -2,17 +2,24 @@
 // moment, fail-over when the leader stops or is SIGKILLed, and a round whose scheduler died
 // mid-round still closes at its closes_at once a scheduler runs again, and settles.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
 import { localHub } from '../src/bus/events.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startScheduler, type Scheduler } from '../src/workers/scheduler.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { cliEnv, freePort, stopChild } from './helpers/ledger.ts';
+import { fundedPlayers } from './helpers/game.ts';
+import {
+  assertAudit,
+  assertNoErrors,
+  cliEnv,
+  freePort,
+  kill9,
+  startCli,
+  stopChild,
+} from './helpers/ledger.ts';
+import { sleep, waitFor } from './helpers/util.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AUTH_SECRET = 'scheduler-test-secret-0123456789abcdefgh';
 
 let t: TestApp;
@@ -28,18 +35,6 @@ after(async () => {
   await Promise.all(children.map((c) => stopChild(c, 1000)));
   await t.close();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 function inProcessScheduler(roundSeconds = 1): Scheduler {
   const s = startScheduler({
@@ -59,41 +54,24 @@ async function stopScheduler(s: Scheduler): Promise<void> {
 }
 
 async function startProcess(roles: string, roundSeconds: number, logLevel = 'warn') {
-  const child = spawn(process.execPath, ['bin/colorbet.js', 'start', '--roles', roles], {
-    cwd: ROOT,
-    env: cliEnv({
+  const proc = startCli(
+    ['start', '--roles', roles],
+    cliEnv({
       DATABASE_URL: t.db.url,
       LOG_LEVEL: logLevel,
       AUTH_SECRET,
       PORT: String(await freePort()),
       ROUND_SECONDS: String(roundSeconds),
     }),
-    stdio: 'pipe',
-  });
-  children.push(child);
-  const output = { stdout: '', stderr: '', leaderAt: undefined as number | undefined };
-  child.stdout.on('data', (d: Buffer) => {
-    output.stdout += d.toString();
+  );
+  children.push(proc.child);
+  const output = Object.assign(proc.output, { leaderAt: undefined as number | undefined });
+  proc.child.stdout.on('data', () => {
     if (output.leaderAt === undefined && output.stdout.includes('this process is now the leader')) {
       output.leaderAt = Date.now();
     }
   });
-  child.stderr.on('data', (d: Buffer) => (output.stderr += d.toString()));
-  return { child, output };
-}
-
-/** No error or fatal lines (pino levels 50 and 60) in a process's output. */
-function assertNoErrors(output: { stdout: string; stderr: string }): void {
-  const text = output.stdout + output.stderr;
-  assert.equal(/"level":(50|60)/.test(text), false, text);
-}
-
-function kill9(child: ChildProcessWithoutNullStreams): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+  return { child: proc.child, output };
 }
 
 interface RoundState {
@@ -144,8 +122,8 @@ async function watch(
 test('two schedulers: one leader, one OPEN round at a time; stopping the leader hands over', async () => {
   const a = inProcessScheduler();
   const b = inProcessScheduler();
-  await waitFor('a first round', async () => ((await rounds()).open.length === 1 ? true : undefined));
-  await waitFor('a leader', async () => (a.isLeader() || b.isLeader() ? true : undefined));
+  await waitFor('a first round', async () => ((await rounds()).open.length === 1 ? true : undefined), 15_000);
+  await waitFor('a leader', async () => (a.isLeader() || b.isLeader() ? true : undefined), 15_000);
   const seen = await watch(2500, [a, b]);
   assert.ok(
     seen.last.newest >= seen.first.newest + 2n,
@@ -203,12 +181,7 @@ test('a scheduler process SIGKILLed: the standby takes over within seconds, roun
 
 test('kill the process mid-round, restart it: the round still closes at its closes_at and settles', async () => {
   const ROUND_SECONDS = 10;
-  const players = [];
-  for (let i = 0; i < 3; i++) {
-    const p = await t.registerPlayer();
-    await t.deposit(p.userId, 5000);
-    players.push(p);
-  }
+  const players = await fundedPlayers(t, 3, 5000);
   const startedAt = new Date();
   const first = await startProcess('scheduler,match,settle', ROUND_SECONDS);
   const round = await waitFor(
@@ -286,6 +259,5 @@ test('kill the process mid-round, restart it: the round still closes at its clos
   assert.ok(next.open[0]! > round.id);
   await stopChild(second.child);
   for (const out of [first.output, second.output]) assertNoErrors(out);
-  const report = await runAudit(t.db.pool);
-  assert.ok(report.ok, JSON.stringify(report.checks.filter((c) => !c.ok)));
+  await assertAudit(t.db.pool);
 });

@@ -3,22 +3,30 @@
 // nothing may be paid, and the next worker must settle the round once. Two settlers racing on
 // one round must settle it once.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
-import { closeRound, openRound } from '../src/betting/rounds.ts';
+import { closeRound } from '../src/betting/rounds.ts';
 import { settleRoundInDb } from '../src/betting/settle.ts';
-import { settleRound } from '../src/betting/settlement.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { withTransaction } from '../src/db/transaction.ts';
-import { createLogger } from '../src/observability/logger.ts';
 import { consumeBetEvents, finalPass } from '../src/workers/match.ts';
 import { settleNext } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { cliEnv, freePort, ledgerBalance, stopChild } from './helpers/ledger.ts';
+import { fundedPlayers, workerDeps } from './helpers/game.ts';
+import {
+  assertAudit,
+  assertNoErrors,
+  cliEnv,
+  escrowBalance,
+  freePort,
+  kill9,
+  ledgerBalance,
+  startCli,
+  stopChild,
+} from './helpers/ledger.ts';
+import { countRows, expectedSettlement, freshRound, roundStatus as roundStatusOf } from './helpers/rounds.ts';
+import { waitFor } from './helpers/util.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FUNDS = 10_000;
 const AUTH_SECRET = 'settle-crash-test-secret-0123456789abcdef';
 
@@ -37,51 +45,22 @@ after(async () => {
   await t.close();
 });
 
-const deps = (pool: Pool = t.db.pool) => ({
-  pool,
-  metrics: t.deps.metrics,
-  logger: createLogger('silent'),
-  events: t.deps.events,
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const deps = (pool?: Pool) => workerDeps(t, pool);
 
 /** `colorbet start --roles settle` against the test database; its output is collected. */
 async function startSettler(extraEnv: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['bin/colorbet.js', 'start', '--roles', 'settle'], {
-    cwd: ROOT,
-    env: cliEnv({
+  const proc = startCli(
+    ['start', '--roles', 'settle'],
+    cliEnv({
       DATABASE_URL: t.db.url,
       LOG_LEVEL: 'warn',
       AUTH_SECRET,
       PORT: String(await freePort()),
       ...extraEnv,
     }),
-    stdio: 'pipe',
-  });
-  children.push(child);
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (d: Buffer) => (output.stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output.stderr += d.toString()));
-  return { child, output };
-}
-
-function kill9(child: ChildProcessWithoutNullStreams): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+  );
+  children.push(proc.child);
+  return proc;
 }
 
 interface Setup {
@@ -91,12 +70,7 @@ interface Setup {
 
 /** A round with matched, partly matched and unmatched bets, brought to SETTLING. */
 async function settlingRound(): Promise<Setup> {
-  const roundId = await withTransaction(t.db.pool, async (c) => {
-    const open = await c.query<{ id: bigint }>(`SELECT id FROM rounds WHERE status = 'OPEN'`);
-    for (const r of open.rows) await closeRound(c, r.id);
-    return (await openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 3600 })).id;
-  });
-  const users: number[] = [];
+  const roundId = await freshRound(t.db.pool);
   const plan: [number, string, number][] = [
     [0, 'red', 1000],
     [1, 'green', 600],
@@ -104,13 +78,8 @@ async function settlingRound(): Promise<Setup> {
     [3, 'red', 250],
     [1, 'red', 120],
   ];
-  const players = [];
-  for (let i = 0; i < 4; i++) {
-    const p = await t.registerPlayer();
-    await t.deposit(p.userId, FUNDS);
-    players.push(p);
-    users.push(p.userId);
-  }
+  const players = await fundedPlayers(t, 4, FUNDS);
+  const users = players.map((p) => p.userId);
   for (const [i, [who, side, amount]] of plan.entries()) {
     const res = await t.request({
       method: 'POST',
@@ -128,59 +97,13 @@ async function settlingRound(): Promise<Setup> {
   return { roundId, users };
 }
 
-async function roundStatus(roundId: bigint): Promise<string> {
-  const { rows } = await t.db.pool.query<{ status: string }>('SELECT status FROM rounds WHERE id = $1', [
-    roundId,
-  ]);
-  return rows[0]!.status;
-}
-
-async function count(sql: string, params: unknown[]): Promise<number> {
-  const { rows } = await t.db.pool.query<{ n: bigint }>(sql, params);
-  return Number(rows[0]!.n);
-}
-
-/** The round's settlement as the pure rule computes it from the database's bets and matches. */
-async function expectedSettlement(roundId: bigint) {
-  const round = await t.db.pool.query<{ result: string; rake_bps: bigint }>(
-    'SELECT result, rake_bps FROM rounds WHERE id = $1',
-    [roundId],
-  );
-  const bets = await t.db.pool.query<{
-    id: bigint;
-    user_id: bigint;
-    side: string;
-    amount: bigint;
-    cancelled_amount: bigint;
-  }>('SELECT id, user_id, side, amount, cancelled_amount FROM bets WHERE round_id = $1 ORDER BY id', [
-    roundId,
-  ]);
-  const matches = await t.db.pool.query<{ bet_id: bigint; against_bet_id: bigint; amount: bigint }>(
-    'SELECT bet_id, against_bet_id, amount FROM matches WHERE round_id = $1 ORDER BY id',
-    [roundId],
-  );
-  return settleRound({
-    result: round.rows[0]!.result,
-    rakeBps: round.rows[0]!.rake_bps,
-    bets: bets.rows.map((b) => ({
-      id: b.id.toString(),
-      playerId: b.user_id.toString(),
-      side: b.side,
-      amount: b.amount,
-      cancelled: b.cancelled_amount,
-    })),
-    matches: matches.rows.map((m) => ({
-      betId: m.bet_id.toString(),
-      againstId: m.against_bet_id.toString(),
-      amount: m.amount,
-    })),
-  });
-}
+const roundStatus = (roundId: bigint) => roundStatusOf(t.db.pool, roundId);
+const count = (sql: string, params: unknown[]) => countRows(t.db.pool, sql, params);
 
 /** Settled once: one row and at most one payout and one commission per player, money as the rule says. */
 async function assertSettledOnce({ roundId, users }: Setup): Promise<void> {
   assert.equal(await roundStatus(roundId), 'SETTLED');
-  const expected = await expectedSettlement(roundId);
+  const expected = await expectedSettlement(t.db.pool, roundId);
   assert.equal(expected.players.length, users.length);
   for (const p of expected.players) {
     const paid = await t.db.pool.query<{ kind: string; n: bigint; total: bigint }>(
@@ -210,15 +133,8 @@ async function assertSettledOnce({ roundId, users }: Setup): Promise<void> {
     await count(`SELECT count(*) AS n FROM bets WHERE round_id = $1 AND status <> 'SETTLED'`, [roundId]),
     0,
   );
-  const escrow = await t.db.pool.query<{ balance: bigint }>(
-    `SELECT (coalesce((SELECT sum(amount) FROM transfers WHERE credit_account_id = a.id), 0)
-           - coalesce((SELECT sum(amount) FROM transfers WHERE debit_account_id = a.id), 0))::bigint AS balance
-     FROM accounts a WHERE a.kind = 'escrow' AND a.round_id = $1`,
-    [roundId],
-  );
-  assert.equal(escrow.rows[0]!.balance, 0n, 'escrow is empty');
-  const report = await runAudit(t.db.pool);
-  assert.ok(report.ok, JSON.stringify(report.checks.filter((c) => !c.ok)));
+  assert.equal(await escrowBalance(t.db.pool, roundId), 0n, 'escrow is empty');
+  await assertAudit(t.db.pool);
 }
 
 test('SIGKILL of a settle worker mid-settlement pays nothing; the next worker settles the round once', async () => {
@@ -273,8 +189,7 @@ test('SIGKILL of a settle worker mid-settlement pays nothing; the next worker se
     30_000,
   );
   await stopChild(normal.child);
-  const text = normal.output.stdout + normal.output.stderr;
-  assert.equal(/"level":(50|60)/.test(text), false, text);
+  assertNoErrors(normal.output);
   await assertSettledOnce(setup);
 });
 

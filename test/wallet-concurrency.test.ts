@@ -9,6 +9,7 @@ import { TokenService } from '../src/auth/tokens.ts';
 import { createUser } from '../src/auth/users.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { cliEnv, freePort, guardBalance, ledgerBalance, projectAll, stopChild } from './helpers/ledger.ts';
+import { sleep } from './helpers/util.ts';
 
 const X = 37;
 const FUNDED = 50;
@@ -117,7 +118,7 @@ async function startApi(): Promise<string> {
       // not listening yet
     }
     if (Date.now() > deadline) throw new Error(`api process did not become healthy: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

@@ -74,7 +74,8 @@ export interface SettlementScenario {
   };
 }
 
-interface RawScenario {
+/** A settlement scenario as the vector file has it (money as JSON numbers). */
+export interface RawScenario {
   name: string;
   rakeBps: number;
   result: string;
@@ -89,9 +90,12 @@ interface RawScenario {
 
 const big = (n: number): bigint => BigInt(n);
 
+export function readRawScenarios(): RawScenario[] {
+  return (readJson('settlement.json') as { scenarios: RawScenario[] }).scenarios;
+}
+
 export function loadSettlementScenarios(): SettlementScenario[] {
-  const raw = readJson('settlement.json') as { scenarios: RawScenario[] };
-  return raw.scenarios.map((s) => ({
+  return readRawScenarios().map((s) => ({
     name: s.name,
     rakeBps: big(s.rakeBps),
     result: s.result,

@@ -31,22 +31,26 @@ export interface TestApp {
 
 export const uniqueName = (prefix = 'p') => `${prefix}_${randomBytes(5).toString('hex')}`;
 
-export async function startTestApp(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestApp> {
-  const database = db ?? (await createTestDatabase());
+/** The runtime `colorbet start` would build, on a test database, silent, with `env` over the test defaults. */
+export function testRuntime(database: TestDatabase, env: Record<string, string> = {}): Runtime {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     AUTH_SECRET: 'test-secret-that-is-long-enough-0123456789',
     ...env,
     DATABASE_URL: database.url,
   });
-  const logger = createLogger('silent');
-  const runtime: Runtime = {
+  return {
     config,
-    logger,
+    logger: createLogger('silent'),
     pool: database.pool,
     databaseUrl: database.url,
     close: async () => undefined,
   };
+}
+
+export async function startTestApp(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestApp> {
+  const database = db ?? (await createTestDatabase());
+  const runtime = testRuntime(database, env);
   const deps = await buildDeps(runtime, localHub());
   const app = await buildApp(deps);
   await app.ready();

@@ -3,8 +3,7 @@
 // process rather than inside the page, because in-page polling (requestAnimationFrame, or
 // timers) stalls in pages that headless Chromium considers hidden, such as a second context's.
 import type { Page } from 'playwright-core';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './util.ts';
 
 export async function textOf(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector, { timeout: 2000 })) ?? '').trim();

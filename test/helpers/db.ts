@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createPool, type Pool } from '../../src/db/pool.ts';
 import { withDatabase } from './env.ts';
+import { sleep } from './util.ts';
 
 export interface TestDatabase {
   name: string;
@@ -37,7 +38,7 @@ export async function createTestDatabase(poolSize = 20): Promise<TestDatabase> {
       } catch (err) {
         // Two clones of one template at the same instant: PostgreSQL refuses one; try again.
         if (attempt > 20 || (err as { code?: string }).code !== '55006') throw err;
-        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
+        await sleep(50 + Math.random() * 200);
       }
     }
   } finally {

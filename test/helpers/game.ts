@@ -1,6 +1,11 @@
 // The game's workers in-process for a test app: scheduler, match (from the outbox or a
-// stream bus), settle, projection, and the relay when a bus is given.
-import type { StreamBus } from '../../src/bus/streams.ts';
+// stream bus), settle, projection, and the relay when a bus is given; and the players, bets
+// and waits the game suites drive them with.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { connectRedis } from '../../src/bus/redis.ts';
+import { StreamBus } from '../../src/bus/streams.ts';
+import type { Pool } from '../../src/db/pool.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Worker } from '../../src/workers/loop.ts';
 import { startMatchWorker } from '../../src/workers/match.ts';
@@ -8,21 +13,24 @@ import { startProjectionWorker } from '../../src/workers/project.ts';
 import { startRelay } from '../../src/workers/relay.ts';
 import { startScheduler } from '../../src/workers/scheduler.ts';
 import { startSettleWorker } from '../../src/workers/settle.ts';
-import type { TestApp } from './app.ts';
+import { startTestApp, type TestApp } from './app.ts';
+import { waitFor } from './util.ts';
+
+/** The parts of a test app the workers use (a test that builds its own service has them too). */
+type GameApp = Pick<TestApp, 'db' | 'deps'>;
+
+/** What a worker needs from the test app, on `pool` (the app's own unless given). */
+export function workerDeps(t: GameApp, pool: Pool = t.db.pool) {
+  return { pool, metrics: t.deps.metrics, logger: createLogger('silent'), events: t.deps.events };
+}
 
 export function startGameWorkers(
-  t: TestApp,
+  t: GameApp,
   opts: { bus?: StreamBus; matchWorkers?: number } = {},
 ): { stop(): Promise<void> } {
   const logger = createLogger('silent');
   const { pool } = t.db;
-  const base = {
-    pool,
-    metrics: t.deps.metrics,
-    logger,
-    events: t.deps.events,
-    ...(opts.bus ? { bus: opts.bus } : {}),
-  };
+  const base = { ...workerDeps(t), ...(opts.bus ? { bus: opts.bus } : {}) };
   const c = t.deps.config;
   const workers: Worker[] = [
     startScheduler({
@@ -40,17 +48,67 @@ export function startGameWorkers(
   return { stop: async () => void (await Promise.all(workers.map((w) => w.stop()))) };
 }
 
+/** A test app whose game workers (two match workers) talk over a stream bus on the Redis at `redisUrl`. */
+export async function startBusGame(
+  redisUrl: string,
+  opts: { cluster: boolean; roundSeconds: number; prefix: string; partitions: number },
+) {
+  const client = await connectRedis(redisUrl, opts.cluster, 'test');
+  const t = await startTestApp({ ROUND_SECONDS: String(opts.roundSeconds) });
+  const game = startGameWorkers(t, {
+    bus: new StreamBus(client, opts.prefix, opts.partitions),
+    matchWorkers: 2,
+  });
+  return {
+    t,
+    client,
+    stop: async () => {
+      await game.stop();
+      client.disconnect();
+      await t.close();
+    },
+  };
+}
+
+/** Polls the yes/no `probe` every 100 ms until it says yes. */
 export async function waitUntil(
   what: string,
   probe: () => Promise<boolean>,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 100));
+  await waitFor(what, async () => ((await probe()) ? true : undefined), timeoutMs, 100);
+}
+
+/** `count` new players, registered and funded one after another. */
+export async function fundedPlayers(t: TestApp, count: number, funds: number) {
+  const players = [];
+  for (let i = 0; i < count; i++) {
+    const p = await t.registerPlayer();
+    await t.deposit(p.userId, funds);
+    players.push(p);
   }
-  throw new Error(`timed out waiting for ${what}`);
+  return players;
+}
+
+/** Places the bets at once in the round (each must be accepted) and returns their ids. */
+export async function placeAll(
+  t: TestApp,
+  roundId: number,
+  bets: { token: string; side: string; amount: number }[],
+): Promise<number[]> {
+  const answers = await Promise.all(
+    bets.map((b) =>
+      t.request({
+        method: 'POST',
+        url: '/v1/bets',
+        token: b.token,
+        headers: { 'idempotency-key': randomUUID() },
+        body: { roundId, side: b.side, amount: b.amount },
+      }),
+    ),
+  );
+  for (const a of answers) assert.equal(a.status, 202, JSON.stringify(a.body));
+  return answers.map((a) => a.body.betId as number);
 }
 
 /** Waits for an OPEN round with at least minMs left and returns its id. */

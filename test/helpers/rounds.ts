@@ -1,0 +1,74 @@
+// Rounds and bets in the database for the game suites: a fresh round, its status, counts, and
+// the settlement the pure rule gives for what the database holds.
+import type { Fill, IncomingBet } from '../../src/betting/matching.ts';
+import { closeRound, openRound } from '../../src/betting/rounds.ts';
+import { settleRound, type RoundSettlement } from '../../src/betting/settlement.ts';
+import type { Pool } from '../../src/db/pool.ts';
+import { withTransaction } from '../../src/db/transaction.ts';
+
+/** Closes whatever round is open and opens a new one (for suites without a scheduler). */
+export async function freshRound(pool: Pool): Promise<bigint> {
+  return withTransaction(pool, async (c) => {
+    const open = await c.query<{ id: bigint }>(`SELECT id FROM rounds WHERE status = 'OPEN'`);
+    for (const r of open.rows) await closeRound(c, r.id);
+    return (await openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 3600 })).id;
+  });
+}
+
+export async function roundStatus(pool: Pool, roundId: bigint): Promise<string> {
+  const { rows } = await pool.query<{ status: string }>('SELECT status FROM rounds WHERE id = $1', [roundId]);
+  return rows[0]!.status;
+}
+
+/** The number a `SELECT ... AS n` query gives. */
+export async function countRows(pool: Pool, sql: string, params: unknown[]): Promise<number> {
+  const { rows } = await pool.query<{ n: bigint }>(sql, params);
+  return Number(rows[0]!.n);
+}
+
+/** A bets row as the pure rules take it. */
+export const incomingBet = (b: {
+  id: bigint;
+  user_id: bigint;
+  side: string;
+  amount: bigint;
+}): IncomingBet => ({
+  id: b.id.toString(),
+  playerId: b.user_id.toString(),
+  side: b.side,
+  amount: b.amount,
+});
+
+/** A matches row as the pure rules give it (a fill). */
+export const matchFill = (m: { bet_id: bigint; against_bet_id: bigint; amount: bigint }): Fill => ({
+  betId: m.bet_id.toString(),
+  againstId: m.against_bet_id.toString(),
+  amount: m.amount,
+});
+
+/** The round's settlement as the pure rule computes it from the database's bets and matches. */
+export async function expectedSettlement(pool: Pool, roundId: bigint): Promise<RoundSettlement> {
+  const round = await pool.query<{ result: string; rake_bps: bigint }>(
+    'SELECT result, rake_bps FROM rounds WHERE id = $1',
+    [roundId],
+  );
+  const bets = await pool.query<{
+    id: bigint;
+    user_id: bigint;
+    side: string;
+    amount: bigint;
+    cancelled_amount: bigint;
+  }>('SELECT id, user_id, side, amount, cancelled_amount FROM bets WHERE round_id = $1 ORDER BY id', [
+    roundId,
+  ]);
+  const matches = await pool.query<{ bet_id: bigint; against_bet_id: bigint; amount: bigint }>(
+    'SELECT bet_id, against_bet_id, amount FROM matches WHERE round_id = $1 ORDER BY id',
+    [roundId],
+  );
+  return settleRound({
+    result: round.rows[0]!.result,
+    rakeBps: round.rows[0]!.rake_bps,
+    bets: bets.rows.map((b) => ({ ...incomingBet(b), cancelled: b.cancelled_amount })),
+    matches: matches.rows.map(matchFill),
+  });
+}
