@@ -9,6 +9,7 @@ import { closeRound, openRound } from '../src/betting/rounds.ts';
 import { guards } from '../src/http/auth.ts';
 import { buildGatewayApp } from '../src/http/gateway-app.ts';
 import { streamRoutesWith } from '../src/http/routes/stream.ts';
+import { TokenService } from '../src/auth/tokens.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { sleep } from './helpers/util.ts';
 
@@ -163,16 +164,44 @@ test('plain GET on the stream is a 400, not a 500', async () => {
   assert.equal(res.status, 400);
 });
 
-test('heartbeat drops silent sockets; a client that stops reading is cut off', async () => {
+async function smallGateway(options: Parameters<typeof streamRoutesWith>[0]) {
   const small: FastifyInstance = Fastify();
-  streamRoutesWith({ heartbeatMs: 100, maxBufferedBytes: 256 * 1024 })(small, t.deps, guards(t.deps.tokens));
+  streamRoutesWith(options)(small, t.deps, guards(t.deps.tokens));
   await small.listen({ port: 0, host: '127.0.0.1' });
+  const address = small.server.address();
+  return {
+    small,
+    url: `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/stream`,
+  };
+}
+
+async function disconnects(reason: string): Promise<number> {
+  const text = await t.deps.metrics.registry.getSingleMetricAsString('colorbet_websocket_disconnects_total');
+  return Number(new RegExp(`reason="${reason}"[^\\n]* (\\d+)`).exec(text)?.[1] ?? 0);
+}
+
+test('heartbeat drops silent sockets', async () => {
+  const { small, url } = await smallGateway({ heartbeatMs: 100 });
   try {
-    const address = small.server.address();
-    const url = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/stream`;
+    const before = await disconnects('heartbeat');
     const silent = await connect(url, { autoPong: false });
     const healthy = await connect(url);
     assert.equal(await silent.closed, 1006);
+    await sleep(300);
+    assert.equal(healthy.ws.readyState, WebSocket.OPEN, 'a client that answers pings stays');
+    assert.ok((await disconnects('heartbeat')) > before);
+    healthy.ws.close();
+  } finally {
+    await small.close();
+  }
+});
+
+test('a client that stops reading is cut off; one that reads keeps up', async () => {
+  // A long heartbeat, so that only the slow-client bound can drop the stalled reader here.
+  const { small, url } = await smallGateway({ heartbeatMs: 60_000, maxBufferedBytes: 256 * 1024 });
+  try {
+    const before = await disconnects('slow');
+    const healthy = await connect(url);
     const slow = await connect(url);
     await slow.next((m) => m.type === 'hello');
     // Stop reading: the kernel buffers fill, then the gateway's own buffer would grow.
@@ -185,13 +214,29 @@ test('heartbeat drops silent sockets; a client that stops reading is cut off', a
     }
     await healthy.next((m) => m.i === 199, 10_000);
     assert.equal(healthy.ws.readyState, WebSocket.OPEN, 'a reading client keeps its connection');
-    const metrics = await t.deps.metrics.registry.getSingleMetricAsString(
-      'colorbet_websocket_disconnects_total',
-    );
-    assert.match(metrics, /reason="heartbeat"[^\n]* [1-9]/);
-    assert.match(metrics, /reason="slow"[^\n]* [1-9]/);
+    assert.ok((await disconnects('slow')) > before, 'the stalled reader was cut off');
     healthy.ws.close();
     slow.ws.terminate();
+  } finally {
+    await small.close();
+  }
+});
+
+test('a socket is dropped once the token it authenticated with expires', async () => {
+  const { small, url } = await smallGateway({ heartbeatMs: 100 });
+  try {
+    const p = await t.registerPlayer();
+    const shortLived = await new TokenService('test-secret-that-is-long-enough-0123456789', 2).issue({
+      userId: BigInt(p.userId),
+      role: 'player',
+      username: p.username,
+    });
+    const expiring = await connect(`${url}?token=${shortLived}`);
+    const lasting = await connect(`${url}?token=${p.token}`);
+    await expiring.next((m) => m.type === 'hello' && m.user?.userId === p.userId);
+    assert.equal(await expiring.closed, 1006, 'dropped after its token expired');
+    assert.equal(lasting.ws.readyState, WebSocket.OPEN, 'a socket with a valid token stays');
+    lasting.ws.close();
   } finally {
     await small.close();
   }

@@ -8,6 +8,8 @@ export interface Principal {
   userId: bigint;
   role: Role;
   username: string;
+  /** When the token that proved this identity expires (ms since the epoch). */
+  expiresAt?: number;
 }
 
 export class TokenService {
@@ -37,7 +39,12 @@ export class TokenService {
       const role = payload.role;
       if ((role !== 'player' && role !== 'operator') || !payload.sub || !/^\d+$/.test(payload.sub))
         return undefined;
-      return { userId: BigInt(payload.sub), role, username: String(payload.name ?? '') };
+      return {
+        userId: BigInt(payload.sub),
+        role,
+        username: String(payload.name ?? ''),
+        ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}),
+      };
     } catch {
       return undefined;
     }

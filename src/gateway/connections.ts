@@ -9,6 +9,8 @@ export interface Client {
   readonly socket: WebSocket;
   userId: string | undefined;
   role: string | undefined;
+  /** When the token it authenticated with expires; the heartbeat then drops the socket. */
+  expiresAt: number | undefined;
   /** Answered the last ping (or is new). */
   alive: boolean;
   /** Messages received since the last heartbeat, for the flood guard. */
@@ -48,6 +50,7 @@ export class Connections {
       socket,
       userId: undefined,
       role: undefined,
+      expiresAt: undefined,
       alive: true,
       received: 0,
       pending: [],
@@ -66,10 +69,11 @@ export class Connections {
     this.opts.onCount(this.all.size);
   }
 
-  identify(client: Client, userId: string, role: string | undefined): void {
+  identify(client: Client, userId: string, role: string | undefined, expiresAt?: number): void {
     this.unindex(client);
     client.userId = userId;
     client.role = role;
+    client.expiresAt = expiresAt;
     let set = this.byUser.get(userId);
     if (!set) this.byUser.set(userId, (set = new Set()));
     set.add(client);

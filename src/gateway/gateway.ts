@@ -104,7 +104,7 @@ export function createGateway(deps: GatewayDeps, options: GatewayOptions = {}): 
     if (token !== undefined) {
       principal = await deps.tokens.verify(token);
       if (!principal) return refuse(c);
-      conns.identify(c, principal.userId.toString(), principal.role);
+      conns.identify(c, principal.userId.toString(), principal.role, principal.expiresAt);
     }
     let round = null;
     try {
@@ -130,7 +130,7 @@ export function createGateway(deps: GatewayDeps, options: GatewayOptions = {}): 
     }
     const principal = await deps.tokens.verify(msg.token);
     if (!principal) return refuse(c);
-    conns.identify(c, principal.userId.toString(), principal.role);
+    conns.identify(c, principal.userId.toString(), principal.role, principal.expiresAt);
     conns.send(c, encode({ type: 'auth', user: { userId: Number(principal.userId), role: principal.role } }));
   }
 

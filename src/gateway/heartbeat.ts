@@ -20,6 +20,9 @@ export function startHeartbeat(
       if (!conns.has(client) || client.pending) continue;
       if (!client.alive) {
         conns.drop(client, 'heartbeat');
+      } else if (client.expiresAt !== undefined && Date.now() >= client.expiresAt) {
+        // Its token expired: per-player events stop; the client logs in again and reconnects.
+        conns.drop(client, 'unauthorized');
       } else if (client.received > maxMessagesPerBeat) {
         conns.drop(client, 'flood');
       } else {
