@@ -191,5 +191,7 @@ connectStream({
 
 $('deposit-reference').value = newReference();
 setInterval(() => void loadWithdrawals(), 5000);
+// The stream drives the rounds table; this catches up anything a dropped connection missed.
+setInterval(laterRounds, 5000);
 startCharts();
 render();
