@@ -60,18 +60,6 @@ export type BetOperation =
   | { type: 'placeBet'; userId: bigint; roundId: bigint; side: string; amount: bigint }
   | { type: 'cancelBet'; userId: bigint; betId: bigint };
 
-const escrowIds = new Map<bigint, bigint>();
-
-async function escrowOf(client: PoolClient, roundId: bigint): Promise<bigint> {
-  let id = escrowIds.get(roundId);
-  if (id === undefined) {
-    id = await roundEscrowId(client, roundId);
-    if (escrowIds.size > 1000) escrowIds.clear();
-    escrowIds.set(roundId, id);
-  }
-  return id;
-}
-
 async function openRoundSides(client: PoolClient, roundId: bigint): Promise<string[]> {
   await client.query('SELECT pg_advisory_xact_lock_shared($1)', [roundStateLock(roundId)]);
   const { rows } = await client.query<{ status: string; sides: string[] }>(
@@ -139,7 +127,7 @@ export function betHandlers(limits: BetLimits, onBetPlaced?: (roundId: bigint) =
     );
     const wallet = await playerWalletId(client, op.userId);
     await postTransfer(client, {
-      debitAccountId: await escrowOf(client, bet.round_id),
+      debitAccountId: await roundEscrowId(client, bet.round_id),
       creditAccountId: wallet!,
       amount: unmatched,
       kind: 'cancel_refund',

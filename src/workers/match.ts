@@ -2,7 +2,7 @@
 // share them), runs the matching pass of each round they name, and runs the final pass of
 // rounds that closed. The per-round match lock keeps passes on one round one at a time.
 import { runMatchPass, type PassResult } from '../betting/match-pass.ts';
-import type { Pool, Queryable } from '../db/pool.ts';
+import type { Pool, PoolClient, Queryable } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -68,34 +68,43 @@ function report(deps: MatchDeps, roundId: bigint, pass: PassResult): void {
   deps.events.publish(events);
 }
 
-/** Consumes pending bet events; returns whether there was any. */
-export async function consumeBetEvents(deps: MatchDeps): Promise<boolean> {
+/**
+ * Runs the passes of the given rounds in one transaction (in round order, so two workers take
+ * the rounds' match locks in the same order), then reports them. `claim` runs first in the same
+ * transaction and may add rounds (the outbox events it consumed).
+ */
+async function matchRounds(
+  deps: MatchDeps,
+  roundIds: bigint[],
+  claim?: (client: PoolClient) => Promise<bigint[]>,
+): Promise<number> {
+  if (!claim && !roundIds.length) return 0;
   const results = await withTransaction(deps.pool, async (client) => {
+    const ids = [...new Set([...roundIds, ...(claim ? await claim(client) : [])])].sort((a, b) =>
+      a < b ? -1 : 1,
+    );
+    const passes: [bigint, PassResult][] = [];
+    for (const id of ids) passes.push([id, await matchRound(client, id)]);
+    return passes;
+  });
+  for (const [roundId, pass] of results) report(deps, roundId, pass);
+  return results.length;
+}
+
+/** Consumes pending bet events from the outbox (the embedded default); returns whether there was any. */
+export async function consumeBetEvents(deps: MatchDeps): Promise<boolean> {
+  const rounds = await matchRounds(deps, [], async (client) => {
     const { rows } = await client.query<{ round_id: bigint }>(
       `WITH claimed AS (
          DELETE FROM outbox WHERE id IN (
            SELECT id FROM outbox WHERE topic = 'bet' AND relayed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
          RETURNING partition_key)
-       SELECT DISTINCT partition_key AS round_id FROM claimed ORDER BY 1`,
+       SELECT DISTINCT partition_key AS round_id FROM claimed`,
       [CLAIM],
     );
-    const passes: [bigint, PassResult][] = [];
-    for (const r of rows) passes.push([r.round_id, await matchRound(client, r.round_id)]);
-    return passes;
+    return rows.map((r) => r.round_id);
   });
-  for (const [roundId, pass] of results) report(deps, roundId, pass);
-  return results.length > 0;
-}
-
-async function matchRounds(deps: MatchDeps, roundIds: bigint[]): Promise<void> {
-  if (!roundIds.length) return;
-  const results = await withTransaction(deps.pool, async (client) => {
-    const passes: [bigint, PassResult][] = [];
-    for (const id of [...new Set(roundIds)].sort((a, b) => (a < b ? -1 : 1)))
-      passes.push([id, await matchRound(client, id)]);
-    return passes;
-  });
-  for (const [roundId, pass] of results) report(deps, roundId, pass);
+  return rounds > 0;
 }
 
 /**
