@@ -1,4 +1,6 @@
 // The colorbet command line. Wiring only: every command calls into the domain modules.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { formatAudit, runAudit } from '../audit.ts';
 import { generatePassword } from '../auth/passwords.ts';
@@ -128,6 +130,18 @@ program
   .action(async (opts: SimulateFlags) => {
     const ok = await withRuntime((rt) => simulateCommand(rt, opts));
     exit(ok ? 0 : 1);
+  });
+
+program
+  .command('bench')
+  .description('run the benchmarks against this machine; figures are written to docs/benchmarks.md')
+  .option('--gateway', 'the WebSocket gateway capacity benchmark instead of the core one')
+  .action((opts: { gateway?: boolean }) => {
+    const script = fileURLToPath(
+      new URL(`../../bench/${opts.gateway ? 'gateway' : 'run'}.ts`, import.meta.url),
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit' });
+    child.on('exit', (code) => exit(code ?? 1));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

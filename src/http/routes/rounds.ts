@@ -46,6 +46,26 @@ export function roundRoutes(app: FastifyInstance, deps: AppDeps, _guard: Guards)
       };
     },
   );
+  // The hash-chain commitments: each is published before the first round of its chain opens,
+  // which fixes every result of the chain in advance (seed n = sha256(seed n+1)).
+  app.get('/v1/fairness/chains', { schema: { tags: ['rounds'] } }, async () => {
+    const { rows } = await deps.pool.query<{
+      first_round_id: bigint;
+      length: number;
+      commitment: string;
+      created_at: Date;
+    }>(
+      'SELECT first_round_id, length, commitment, created_at FROM seed_chains ORDER BY first_round_id DESC LIMIT 100',
+    );
+    return {
+      chains: rows.map((c) => ({
+        firstRoundId: Number(c.first_round_id),
+        lastRoundId: Number(c.first_round_id) + c.length - 1,
+        commitment: c.commitment,
+        publishedAt: c.created_at.toISOString(),
+      })),
+    };
+  });
   app.get<{ Querystring: { roundId: string } }>(
     '/v1/fairness/verify',
     {
