@@ -11,7 +11,6 @@ export type MoneyOperation = WalletOperation | BetOperation | RoundOperation;
 export type MoneyService = TransactionService<MoneyOperation>;
 
 export interface MoneyHooks {
-  onBetPlaced?: (roundId: bigint) => void;
   onRoundVoided?: (r: SettledRound) => void;
   /** After each operation commits (not on replays), with its answer: live events for the gateway. */
   onCommitted?: (op: MoneyOperation, body: unknown) => void;
@@ -25,7 +24,7 @@ export function createMoneyService(
 ): MoneyService {
   const handlers = {
     ...walletHandlers,
-    ...betHandlers(limits, hooks.onBetPlaced),
+    ...betHandlers(limits),
     ...roundHandlers(hooks.onRoundVoided),
   };
   return new TransactionService<MoneyOperation>(

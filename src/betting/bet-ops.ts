@@ -60,19 +60,22 @@ export type BetOperation =
   | { type: 'placeBet'; userId: bigint; roundId: bigint; side: string; amount: bigint }
   | { type: 'cancelBet'; userId: bigint; betId: bigint };
 
-async function openRoundSides(client: PoolClient, roundId: bigint): Promise<string[]> {
+/** Shared: bets and cancels never wait for each other, only for a close or void in progress. */
+async function lockRoundShared(client: PoolClient, roundId: bigint): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock_shared($1)', [roundStateLock(roundId)]);
-  const { rows } = await client.query<{ status: string; sides: string[] }>(
-    'SELECT status, sides FROM rounds WHERE id = $1',
-    [roundId],
-  );
+}
+
+async function requireOpenRound(client: PoolClient, roundId: bigint): Promise<void> {
+  await lockRoundShared(client, roundId);
+  const { rows } = await client.query<{ status: string }>('SELECT status FROM rounds WHERE id = $1', [
+    roundId,
+  ]);
   const round = rows[0];
   if (!round) throw appError('NOT_FOUND', `No round ${roundId}`);
   if (round.status !== 'OPEN') throw appError('ROUND_NOT_OPEN', `Round ${roundId} is ${round.status}`);
-  return round.sides;
 }
 
-export function betHandlers(limits: BetLimits, onBetPlaced?: (roundId: bigint) => void) {
+export function betHandlers(limits: BetLimits) {
   async function placeBet(
     client: PoolClient,
     op: Extract<BetOperation, { type: 'placeBet' }>,
@@ -84,7 +87,7 @@ export function betHandlers(limits: BetLimits, onBetPlaced?: (roundId: bigint) =
         maxBet: Number(limits.maxBet),
       });
     }
-    await client.query('SELECT pg_advisory_xact_lock_shared($1)', [roundStateLock(op.roundId)]);
+    await lockRoundShared(client, op.roundId);
     // One statement (so one round trip) after the lock: it sees any close that committed
     // while we waited, and writes the bet, its stake (the wallet guard trigger refuses an
     // overdraft) and its outbox event, or nothing when a check fails.
@@ -99,7 +102,7 @@ export function betHandlers(limits: BetLimits, onBetPlaced?: (roundId: bigint) =
     const row = rows[0]!;
     if (row.id === null) throw placementRefusal(row, op.roundId, op.side);
     const bet: BetRow = row;
-    return { status: 202, body: betJson(bet), afterCommit: () => onBetPlaced?.(op.roundId) };
+    return { status: 202, body: betJson(bet) };
   }
 
   async function cancelBet(
@@ -110,7 +113,7 @@ export function betHandlers(limits: BetLimits, onBetPlaced?: (roundId: bigint) =
     const found = await getBet(client, op.betId);
     if (!found) throw appError('NOT_FOUND', `No bet ${op.betId}`);
     if (found.user_id !== op.userId) throw appError('FORBIDDEN', 'Not your bet');
-    await openRoundSides(client, found.round_id);
+    await requireOpenRound(client, found.round_id);
     // Bring the book up to date first: the cancel comes after the bet's arrival, so whatever
     // the bet would have matched on arrival stays matched.
     await runMatchPass(client, found.round_id);

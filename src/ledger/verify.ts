@@ -44,18 +44,16 @@ export const LEDGER_BALANCES = `
     SELECT credit_account_id AS account_id, amount AS delta FROM transfers
     UNION ALL SELECT debit_account_id, -amount FROM transfers) m GROUP BY account_id`;
 
-export const integerMoney: Check = async (db) =>
-  result(
+export const integerMoney: Check = (db) =>
+  checkRows(
+    db,
     'I1',
     'money columns are BIGINT minor units',
-    await offending(
-      db,
-      `SELECT table_name, column_name, data_type FROM information_schema.columns
+    `SELECT table_name, column_name, data_type FROM information_schema.columns
        WHERE table_schema = current_schema()
          AND column_name IN ('amount', 'balance', 'payout', 'refund', 'commission', 'matched_amount',
                              'cancelled_amount', 'staked', 'received', 'net')
          AND data_type <> 'bigint'`,
-    ),
     'every amount, balance, payout, refund and commission column is bigint',
   );
 
@@ -140,13 +138,12 @@ export const noOverdraft: Check = async (db) => {
   );
 };
 
-export const projectionMatches: Check = async (db) =>
-  result(
+export const projectionMatches: Check = (db) =>
+  checkRows(
+    db,
     'I7',
     'balance projection equals the ledger up to its watermark',
-    await offending(
-      db,
-      `WITH w AS (SELECT last_txid, last_id FROM projection_state WHERE name = 'wallet_balance'),
+    `WITH w AS (SELECT last_txid, last_id FROM projection_state WHERE name = 'wallet_balance'),
        seen AS (
          SELECT account_id, sum(delta)::bigint AS balance FROM (
            SELECT credit_account_id AS account_id, amount AS delta FROM transfers t, w WHERE (t.txid, t.id) <= (w.last_txid, w.last_id)
@@ -156,19 +153,16 @@ export const projectionMatches: Check = async (db) =>
        SELECT coalesce(s.account_id, b.account_id) AS account_id, s.balance AS ledger, b.balance AS projected
        FROM seen s FULL JOIN account_balance b ON b.account_id = s.account_id
        WHERE coalesce(s.balance, 0) <> coalesce(b.balance, 0)`,
-    ),
     'account_balance = ledger sum for every account at the projection watermark',
   );
 
-export const idempotencyEnforced: Check = async (db) =>
-  result(
+export const idempotencyEnforced: Check = (db) =>
+  checkRows(
+    db,
     'I8',
     'idempotency keys and deposit references are unique in the database',
-    await offending(
-      db,
-      `SELECT want.name AS missing_index FROM (VALUES ('idempotency_keys_pkey'), ('transfers_once_deposit')) AS want(name)
+    `SELECT want.name AS missing_index FROM (VALUES ('idempotency_keys_pkey'), ('transfers_once_deposit')) AS want(name)
        WHERE NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = want.name AND schemaname = current_schema())`,
-    ),
     'unique (scope, key) on idempotency_keys; unique deposit reference',
   );
 
