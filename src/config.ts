@@ -8,6 +8,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
   readonly dataDir: string;
+  /** Embedded default: how long start waits for a crashed server's processes to leave DATA_DIR. */
+  readonly embeddedStartTimeoutSeconds: number;
   readonly roundSeconds: number;
   readonly sides: readonly [string, string];
   readonly rakeBps: bigint;
@@ -102,6 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     dataDir: path.resolve(env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : '.colorbet'),
+    embeddedStartTimeoutSeconds: integer(env, 'EMBEDDED_START_TIMEOUT_SECONDS', 30, 1, 3600),
     roundSeconds: integer(env, 'ROUND_SECONDS', 30, 1, 86_400),
     sides: [sides[0] as string, sides[1] as string] as const,
     rakeBps: BigInt(integer(env, 'RAKE_BPS', 200, 0, 10_000)),

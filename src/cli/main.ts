@@ -8,6 +8,7 @@ import { TokenService } from '../auth/tokens.ts';
 import { createUser, sharedAuthSecret } from '../auth/users.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { idJson } from '../ledger/json.ts';
+import { describeError } from '../observability/describe-error.ts';
 import { createLogger } from '../observability/logger.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { parseRoles, startRoles } from './start.ts';
@@ -60,16 +61,29 @@ program
     const started = await startRoles(rt, roles);
     if (started.app) logger.info(`colorbet listening on http://${config.host}:${config.port}`);
     let stopping = false;
-    const shutdown = async (signal: string) => {
+    const shutdown = async (reason: string, code = 0) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, 'shutting down');
-      await started.stop();
-      await rt.close();
-      process.exit(0);
+      logger.info({ reason }, 'shutting down');
+      try {
+        await started.stop();
+        await rt.close();
+      } catch (err) {
+        logger.warn(`shutdown: ${describeError(err)}`);
+      }
+      process.exit(code);
     };
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    // The embedded server this process started has stopped under it (Ctrl-C reached it first,
+    // or it crashed): nothing can be served without it, so stop too; a supervisor restarts both.
+    void rt.databaseExited?.then((exit) => {
+      if (stopping) return;
+      const clean = exit.code === 0;
+      const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+      logger[clean ? 'warn' : 'error'](`embedded PostgreSQL stopped (${how}); shutting down`);
+      void shutdown('embedded PostgreSQL stopped', clean ? 0 : 1);
+    });
   });
 
 program
@@ -144,7 +158,16 @@ program
     child.on('exit', (code) => exit(code ?? 1));
   });
 
+// Whatever escapes (an 'error' event nobody listened to, a rejected promise nobody awaited) is
+// said in one line that names it, never as a dump of the objects riding on it.
+const fatal = (kind: string) => (err: unknown) => {
+  process.stderr.write(`colorbet: ${kind}: ${describeError(err)}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', fatal('uncaught exception'));
+process.on('unhandledRejection', fatal('unhandled rejection'));
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`colorbet: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`colorbet: ${describeError(err)}\n`);
   process.exit(1);
 });

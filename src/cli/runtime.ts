@@ -5,6 +5,8 @@ import { TokenService } from '../auth/tokens.ts';
 import { sharedAuthSecret } from '../auth/users.ts';
 import type { Config } from '../config.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
+import type { PostmasterExit } from '../db/postmaster.ts';
+import { describeError } from '../observability/describe-error.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool, type Pool } from '../db/pool.ts';
 import type { AppDeps } from '../http/deps.ts';
@@ -22,6 +24,8 @@ export interface Runtime {
   logger: Logger;
   pool: Pool;
   databaseUrl: string;
+  /** With the embedded default, when this process owns the server: settles when it stops. */
+  databaseExited?: Promise<PostmasterExit>;
   close(): Promise<void>;
 }
 
@@ -32,17 +36,23 @@ export async function openRuntime(
 ): Promise<Runtime> {
   let databaseUrl = config.databaseUrl;
   let stopEmbedded = async () => undefined as void;
+  let databaseExited: Promise<PostmasterExit> | undefined;
   if (!databaseUrl) {
-    const server = await startEmbeddedPostgres(config.dataDir, (m) =>
-      logger.debug({ component: 'postgres' }, m),
+    const server = await startEmbeddedPostgres(
+      config.dataDir,
+      (m) => logger.debug({ component: 'postgres' }, m),
+      { startTimeoutMs: config.embeddedStartTimeoutSeconds * 1000 },
     );
     databaseUrl = server.url;
     if (server.owned) stopEmbedded = server.stop;
+    databaseExited = server.exited;
     logger.info({ dataDir: config.dataDir, owned: server.owned }, 'using embedded PostgreSQL');
   }
   const pool = createPool(databaseUrl, {
     max: options.poolSize ?? 20,
     applicationName: options.applicationName,
+    onConnectionLost: (err) =>
+      logger.warn({ component: 'postgres' }, `database connection lost: ${describeError(err)}`),
   });
   try {
     const result = await migrate(pool);
@@ -57,6 +67,7 @@ export async function openRuntime(
     logger,
     pool,
     databaseUrl,
+    ...(databaseExited ? { databaseExited } : {}),
     close: async () => {
       await pool.end().catch(() => undefined);
       await stopEmbedded();

@@ -15,6 +15,7 @@ import { startScheduler } from '../workers/scheduler.ts';
 import { startSettleWorker } from '../workers/settle.ts';
 import { startOutboxMeter } from '../workers/outbox-meter.ts';
 import { buildDeps, type Runtime } from './runtime.ts';
+import { describeError } from '../observability/describe-error.ts';
 import { startDemoCrowd } from '../sim/demo.ts';
 
 async function openRedis(url: string, logger: Runtime['logger']) {
@@ -57,7 +58,7 @@ export interface Started {
 
 export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started> {
   const { logger, pool, config } = rt;
-  const onHubError = (err: unknown) => logger.warn({ err }, 'event hub error');
+  const onHubError = (err: unknown) => logger.warn(`event hub: ${describeError(err)}`);
   const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : undefined;
   const events = redis
     ? await redisHub(config.redisUrl!, redis.cluster, config.redisPrefix, onHubError)

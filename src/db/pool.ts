@@ -11,6 +11,8 @@ export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 export interface PoolOptions {
   max?: number;
   applicationName?: string;
+  /** Told once per idle connection the server drops (restart, shutdown, network). */
+  onConnectionLost?: (err: Error) => void;
 }
 
 export function createPool(connectionString: string, options: PoolOptions = {}): Pool {
@@ -24,6 +26,10 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     connectionTimeoutMillis: 10_000,
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
-  pool.on('error', () => undefined);
+  pool.on('error', (err) => options.onConnectionLost?.(err));
+  // A checked-out client has no 'error' listener of the pool's, and pg emits 'error' when its
+  // connection ends (server shutdown, crash) even though the running query already rejected
+  // with the same error. The caller sees that rejection; the event must not crash the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }

@@ -1,6 +1,20 @@
 // A worker is a loop around one domain step: run it again at once while it finds work,
 // sleep when idle, back off on errors, stop when asked.
+import { describeError } from '../observability/describe-error.ts';
 import type { Logger } from '../observability/logger.ts';
+
+// SQLSTATE class 57P (the server is shutting down or starting) and the socket-level ways a
+// connection ends: the database went away, which /readyz and the supervisor deal with.
+const LOST = /^(57P0[1-4]|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/;
+
+export function isConnectionLost(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && LOST.test(code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    err.message,
+  );
+}
 
 export interface LoopOptions {
   idleMs: number;
@@ -36,7 +50,12 @@ export function startLoop(name: string, step: () => Promise<boolean>, options: L
       } catch (err) {
         failures++;
         const backoff = Math.min(options.maxBackoffMs ?? 5000, 100 * 2 ** Math.min(failures, 6));
-        options.logger.error({ err, worker: name, failures }, 'worker step failed; backing off');
+        if (!running || isConnectionLost(err)) {
+          // One short line: a lost database is not this worker's bug, and while stopping it is expected.
+          options.logger.warn({ worker: name, failures }, `${name}: ${describeError(err)}`);
+        } else {
+          options.logger.error({ err, worker: name, failures }, 'worker step failed; backing off');
+        }
         await sleep(backoff);
       }
     }
