@@ -26,6 +26,16 @@ export interface Config {
   readonly metricsPort: number | undefined;
   readonly rateLimitMax: number;
   readonly rateLimitWindowSeconds: number;
+  /** Group commit: how long the transaction service gathers operations (0 = one transaction per request). */
+  readonly batchWindowMs: number;
+  /** Group commit: most operations in one transaction. */
+  readonly batchMax: number;
+  /** Group commit: most operations waiting; beyond it requests answer 503 with Retry-After. */
+  readonly batchQueueMax: number;
+  /** Group commit: most batches in flight at once per process. */
+  readonly batchInFlight: number;
+  /** Serves POST /v1/bench/noop-bet (validation and auth, no database) for the benchmark. */
+  readonly benchRoutes: boolean;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +74,13 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
   }
   return raw;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new ConfigError(name, `must be 0 or 1, got ${JSON.stringify(raw)}`);
 }
 
 function redisPrefix(raw: string | undefined): string {
@@ -124,5 +141,10 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 1000, 0, 10_000_000),
     rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
     metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
+    batchWindowMs: integer(env, 'BATCH_WINDOW_MS', 2, 0, 1000),
+    batchMax: integer(env, 'BATCH_MAX', 500, 1, 10_000),
+    batchQueueMax: integer(env, 'BATCH_QUEUE_MAX', 20_000, 1, 10_000_000),
+    batchInFlight: integer(env, 'BATCH_IN_FLIGHT', 4, 1, 64),
+    benchRoutes: flag(env, 'BENCH_ROUTES'),
   });
 }

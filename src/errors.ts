@@ -25,6 +25,7 @@ export const ErrorCodes = {
   LIMIT_EXCEEDED: { status: 422, message: 'Amount outside the allowed limits' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   UNAVAILABLE: { status: 503, message: 'A dependency is unavailable' },
+  OVERLOADED: { status: 503, message: 'Too many operations are waiting; retry shortly' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

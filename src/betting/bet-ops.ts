@@ -1,64 +1,20 @@
-// Bet placement and cancellation for the transaction service. Placement is one short
-// transaction: stake wallet -> round escrow, the bet row, and its outbox event. It takes the
-// round's state lock shared (bets never wait for each other) and the player's wallet guard
-// row; never a lock on the escrow or house account.
+// Bet placement and cancellation for the transaction service. Placement (place-bets.ts) moves
+// the stake wallet -> round escrow and writes the bet row and its outbox event, for a whole
+// batch of bets at once. It takes the rounds' state locks shared (bets never wait for each
+// other) and the players' wallet guard rows; never a lock on the escrow or house account.
 import type { PoolClient } from '../db/pool.ts';
 import { AppError, appError } from '../errors.ts';
 import { playerWalletId, roundEscrowId } from '../ledger/accounts.ts';
 import type { OperationContext, OperationResult } from '../ledger/transaction-service.ts';
 import { postTransfer } from '../ledger/transfers.ts';
-import { EVENT_VERSION } from '../outbox/outbox.ts';
 import { betJson, getBet, type BetRow } from './bets.ts';
 import { roundStateLock } from './locks.ts';
 import { runMatchPass } from './match-pass.ts';
+import { placeBets, type BetLimits, type PlaceBet } from './place-bets.ts';
 
-export interface BetLimits {
-  minBet: bigint;
-  maxBet: bigint;
-}
+export type { BetLimits } from './place-bets.ts';
 
-interface PlacementChecks {
-  round_status: string | null;
-  round_sides: string[] | null;
-  wallet_id: bigint | null;
-}
-
-const PLACE_BET = `
-  WITH round AS (SELECT status, sides FROM rounds WHERE id = $1),
-  wallet AS (SELECT id FROM accounts WHERE kind = 'player' AND user_id = $2),
-  escrow AS (SELECT id FROM accounts WHERE kind = 'escrow' AND round_id = $1),
-  bet AS (
-    INSERT INTO bets (round_id, user_id, side, amount, request_id)
-    SELECT $1, $2, $3, $4, $5 FROM round, wallet, escrow WHERE round.status = 'OPEN' AND $3 = ANY (round.sides)
-    RETURNING *),
-  stake AS (
-    INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, round_id, bet_id, request_id)
-    SELECT wallet.id, escrow.id, bet.amount, 'stake', bet.user_id, bet.round_id, bet.id, bet.request_id
-    FROM bet, wallet, escrow RETURNING id),
-  event AS (
-    INSERT INTO outbox (topic, partition_key, payload, request_id)
-    SELECT 'bet', bet.round_id,
-           jsonb_build_object('v', $6::int, 'type', 'bet.placed', 'betId', bet.id::text, 'roundId', bet.round_id::text,
-                              'userId', bet.user_id::text),
-           bet.request_id
-    FROM bet RETURNING id)
-  SELECT (SELECT status FROM round) AS round_status, (SELECT sides FROM round) AS round_sides,
-         (SELECT id FROM wallet) AS wallet_id, bet.*
-  FROM (SELECT 1) AS one LEFT JOIN bet ON true`;
-
-function placementRefusal(checks: PlacementChecks, roundId: bigint, side: string): AppError {
-  if (checks.round_status === null) return appError('NOT_FOUND', `No round ${roundId}`);
-  if (checks.round_status !== 'OPEN')
-    return appError('ROUND_NOT_OPEN', `Round ${roundId} is ${checks.round_status}`);
-  if (checks.wallet_id === null) return appError('FORBIDDEN', 'Only players with a wallet can bet');
-  const sides = checks.round_sides ?? [];
-  if (!sides.includes(side)) return appError('INVALID_SIDE', `Side must be one of ${sides.join(', ')}`);
-  return appError('ROUND_NOT_OPEN', `Round ${roundId} has no escrow account`);
-}
-
-export type BetOperation =
-  | { type: 'placeBet'; userId: bigint; roundId: bigint; side: string; amount: bigint }
-  | { type: 'cancelBet'; userId: bigint; betId: bigint };
+export type BetOperation = PlaceBet | { type: 'cancelBet'; userId: bigint; betId: bigint };
 
 /** Shared: bets and cancels never wait for each other, only for a close or void in progress. */
 async function lockRoundShared(client: PoolClient, roundId: bigint): Promise<void> {
@@ -76,33 +32,11 @@ async function requireOpenRound(client: PoolClient, roundId: bigint): Promise<vo
 }
 
 export function betHandlers(limits: BetLimits) {
-  async function placeBet(
-    client: PoolClient,
-    op: Extract<BetOperation, { type: 'placeBet' }>,
-    ctx: OperationContext,
-  ): Promise<OperationResult> {
-    if (op.amount < limits.minBet || op.amount > limits.maxBet) {
-      throw appError('LIMIT_EXCEEDED', `A bet is between ${limits.minBet} and ${limits.maxBet}`, {
-        minBet: Number(limits.minBet),
-        maxBet: Number(limits.maxBet),
-      });
-    }
-    await lockRoundShared(client, op.roundId);
-    // One statement (so one round trip) after the lock: it sees any close that committed
-    // while we waited, and writes the bet, its stake (the wallet guard trigger refuses an
-    // overdraft) and its outbox event, or nothing when a check fails.
-    const { rows } = await client.query<BetRow & PlacementChecks>(PLACE_BET, [
-      op.roundId,
-      op.userId,
-      op.side,
-      op.amount,
-      ctx.requestId ?? null,
-      EVENT_VERSION,
-    ]);
-    const row = rows[0]!;
-    if (row.id === null) throw placementRefusal(row, op.roundId, op.side);
-    const bet: BetRow = row;
-    return { status: 202, body: betJson(bet) };
+  async function placeBet(client: PoolClient, op: PlaceBet, ctx: OperationContext): Promise<OperationResult> {
+    const [answer] = await placeBets(client, [{ op, ctx }], limits);
+    if (answer === undefined) throw new Error('placeBets gave no answer');
+    if (answer instanceof AppError) throw answer;
+    return answer;
   }
 
   async function cancelBet(
@@ -144,3 +78,9 @@ export function betHandlers(limits: BetLimits) {
 
   return { placeBet, cancelBet };
 }
+
+/** Set-based placement for a batch (see place-bets.ts); the transaction service calls it per run of bets. */
+export const betBatchHandlers = (limits: BetLimits) => ({
+  placeBet: (client: PoolClient, items: readonly { op: PlaceBet; ctx: OperationContext }[]) =>
+    placeBets(client, items, limits),
+});

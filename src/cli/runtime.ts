@@ -16,7 +16,7 @@ import type { EventHub } from '../bus/events.ts';
 import type { RedisClient } from '../bus/redis.ts';
 import { readiness } from './readiness.ts';
 import { logSettledBets, settledEvents } from '../workers/settle.ts';
-import { moneyEvents } from '../gateway/money-events.ts';
+import { batchEvents } from '../gateway/money-events.ts';
 import { createMetrics } from '../observability/metrics.ts';
 
 export interface Runtime {
@@ -75,6 +75,13 @@ export async function openRuntime(
   };
 }
 
+export const groupCommitOptions = (config: Config) => ({
+  windowMs: config.batchWindowMs,
+  maxBatch: config.batchMax,
+  maxQueue: config.batchQueueMax,
+  maxInFlight: config.batchInFlight,
+});
+
 export async function buildDeps(
   rt: Runtime,
   events: EventHub,
@@ -86,15 +93,21 @@ export async function buildDeps(
   return {
     config: rt.config,
     pool: rt.pool,
-    money: createMoneyService(rt.pool, rt.config, metrics, {
-      onRoundVoided: (r) => {
-        metrics.settlements.inc({ outcome: 'voided' });
-        logSettledBets(rt.logger, r);
-        events.publish(settledEvents(r));
+    money: createMoneyService(
+      rt.pool,
+      { ...rt.config, groupCommit: groupCommitOptions(rt.config) },
+      metrics,
+      {
+        onRoundVoided: (r) => {
+          metrics.settlements.inc({ outcome: 'voided' });
+          logSettledBets(rt.logger, r);
+          events.publish(settledEvents(r));
+        },
+        // One publish per committed batch: one wake per round for the match worker, then the
+        // gateway's hints (which the hub packs into as few NOTIFY or PUBLISH calls as fit).
+        onCommitted: (committed) => events.publish(batchEvents(committed)),
       },
-      // One publish per commit: the match worker's wake (placeBet) and the gateway's hints together.
-      onCommitted: (op, body) => events.publish(moneyEvents(op, body)),
-    }),
+    ),
     events,
     tokens: new TokenService(secret, rt.config.tokenTtlSeconds),
     metrics,

@@ -32,3 +32,23 @@ export function moneyEvents(op: MoneyOperation, body: unknown): LiveEvent[] {
       return [];
   }
 }
+
+/**
+ * The events of a whole committed batch: each operation's own events, with the per-round ones
+ * (the match worker's wake, the round's totals changed) said once per round, wakes first.
+ */
+export function batchEvents(committed: readonly { op: MoneyOperation; body: unknown }[]): LiveEvent[] {
+  const perRound = new Map<string, LiveEvent>();
+  const own: LiveEvent[] = [];
+  for (const { op, body } of committed) {
+    for (const e of moneyEvents(op, body)) {
+      if (e.type === 'wake' || (e.type === 'round' && e.change === 'totals')) {
+        perRound.set(`${e.type}:${e.roundId}`, e);
+      } else {
+        own.push(e);
+      }
+    }
+  }
+  const shared = [...perRound.values()].sort((a, b) => (a.type === 'wake' ? -1 : b.type === 'wake' ? 1 : 0));
+  return [...shared, ...own];
+}

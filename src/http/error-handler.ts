@@ -31,7 +31,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const known = err instanceof AppError ? err : (clientError(err) ?? fromPgError(err));
     if (known) {
-      if (known.status >= 500) req.log.warn({ err }, 'dependency error');
+      if (known.code === 'OVERLOADED') void reply.header('retry-after', '1');
+      else if (known.status >= 500) req.log.warn({ err }, 'dependency error');
       return reply.status(known.status).send(known.toBody());
     }
     req.log.error({ err }, 'unhandled error');

@@ -3,7 +3,7 @@
 // the unique key and then sees the stored response; a replay with another body is refused.
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
-import { appError } from '../errors.ts';
+import { AppError, appError } from '../errors.ts';
 
 export interface IdempotencyClaim {
   scope: string;
@@ -70,4 +70,77 @@ export async function storeResponse(
     [claim.scope, claim.key, response.status, JSON.stringify(response.body)],
   );
   if (rowCount !== 1) throw new Error(`idempotency key ${claim.key} was not claimed by this transaction`);
+}
+
+/** What a claim found: the key is this transaction's now, or a stored answer, or a refusal. */
+export type ClaimResult =
+  { claimed: true } | { claimed: false; stored: StoredResponse } | { claimed: false; error: AppError };
+
+/**
+ * Claims many keys in two statements at most. The claims must be distinct (scope, key) pairs.
+ * They are inserted in key order, so two batches claiming the same keys wait on each other in
+ * one order and cannot deadlock. Keys already present are read in a second statement, whose
+ * fresh snapshot sees a concurrent claimer's answer once it has committed.
+ */
+export async function claimKeys(db: Queryable, claims: readonly IdempotencyClaim[]): Promise<ClaimResult[]> {
+  if (claims.length === 0) return [];
+  const inserted = await db.query<{ scope: string; key: string }>(
+    `INSERT INTO idempotency_keys (scope, key, request_hash)
+     SELECT scope, key, request_hash FROM unnest($1::text[], $2::text[], $3::text[]) AS c(scope, key, request_hash)
+     ORDER BY scope, key
+     ON CONFLICT (scope, key) DO NOTHING
+     RETURNING scope, key`,
+    [claims.map((c) => c.scope), claims.map((c) => c.key), claims.map((c) => c.requestHash)],
+  );
+  const id = (c: { scope: string; key: string }) => `${c.scope}\u0000${c.key}`;
+  const mine = new Set(inserted.rows.map(id));
+  const others = claims.filter((c) => !mine.has(id(c)));
+  const found = new Map<string, { request_hash: string; status_code: number | null; response: unknown }>();
+  if (others.length) {
+    const { rows } = await db.query<{
+      scope: string;
+      key: string;
+      request_hash: string;
+      status_code: number | null;
+      response: unknown;
+    }>(
+      `SELECT k.scope, k.key, k.request_hash, k.status_code, k.response
+       FROM idempotency_keys k JOIN unnest($1::text[], $2::text[]) AS c(scope, key) USING (scope, key)`,
+      [others.map((c) => c.scope), others.map((c) => c.key)],
+    );
+    for (const r of rows) found.set(id(r), r);
+  }
+  return claims.map((c): ClaimResult => {
+    if (mine.has(id(c))) return { claimed: true };
+    const row = found.get(id(c));
+    if (!row) return { claimed: false, error: appError('IDEMPOTENCY_IN_PROGRESS') };
+    if (row.request_hash !== c.requestHash)
+      return { claimed: false, error: appError('IDEMPOTENCY_CONFLICT') };
+    if (row.status_code === null) return { claimed: false, error: appError('IDEMPOTENCY_IN_PROGRESS') };
+    return { claimed: false, stored: { status: row.status_code, body: row.response } };
+  });
+}
+
+/** Records the answers on keys this transaction claimed, in one statement; none may be missing. */
+export async function storeResponses(
+  db: Queryable,
+  answers: readonly { claim: IdempotencyClaim; response: StoredResponse }[],
+): Promise<void> {
+  if (answers.length === 0) return;
+  const { rowCount } = await db.query(
+    `UPDATE idempotency_keys k SET status_code = a.status, response = a.response
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[]) AS a(scope, key, status, response)
+     WHERE k.scope = a.scope AND k.key = a.key AND k.status_code IS NULL`,
+    [
+      answers.map((a) => a.claim.scope),
+      answers.map((a) => a.claim.key),
+      answers.map((a) => a.response.status),
+      answers.map((a) => JSON.stringify(a.response.body)),
+    ],
+  );
+  if (rowCount !== answers.length) {
+    throw new Error(
+      `stored ${rowCount} of ${answers.length} idempotency answers: a key was not claimed by this transaction`,
+    );
+  }
 }

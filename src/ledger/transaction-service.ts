@@ -1,11 +1,19 @@
-// The transaction service: every money write goes through submit(). It takes a list of
-// operations and answers each; one database transaction carries the whole list, with a
-// savepoint per operation so that one refused operation does not undo the others. Routes
-// never open transactions, so batching many requests into one commit changes nothing above.
+// The transaction service: every money write goes through run() or submit(). One database
+// transaction carries a whole batch of operations and answers each:
+//   1. every idempotency key of the batch is claimed in one statement (claimKeys);
+//   2. the operations are applied in arrival order: a run of consecutive operations of a type
+//      with a batch handler (bet placement) goes to that handler in one set-based call; any
+//      other operation runs under its own savepoint, so a refusal undoes only itself;
+//   3. every claimed key's answer is stored in one statement (storeResponses);
+//   4. after COMMIT, each operation's afterCommit runs and onCommitted gets the whole batch once.
+// run() goes through group commit (group-commit.ts) unless the window is 0. If a batch fails
+// for a reason that is not a refusal, each of its operations is retried alone, so one broken
+// operation never fails its neighbours and no batch is ever half-applied.
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { AppError, fromPgError } from '../errors.ts';
-import { claimKey, storeResponse, type IdempotencyClaim, type StoredResponse } from './idempotency.ts';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
+import { claimKeys, storeResponses, type IdempotencyClaim, type StoredResponse } from './idempotency.ts';
 
 export interface OperationContext {
   requestId?: string | undefined;
@@ -38,16 +46,76 @@ type Handlers<Op extends { type: string }> = {
   [K in Op['type']]: OperationHandler<Extract<Op, { type: K }>>;
 };
 
+/** Applies many operations of one type at once, in arrival order; a refusal is an AppError answer. */
+export type BatchHandler<Op> = (
+  client: PoolClient,
+  items: readonly { op: Op; ctx: OperationContext }[],
+) => Promise<(OperationResult | AppError)[]>;
+
+type BatchHandlers<Op extends { type: string }> = {
+  [K in Op['type']]?: BatchHandler<Extract<Op, { type: K }>>;
+};
+
+export interface ServiceHooks<Op> {
+  onRetry?: (err: unknown) => void;
+  onFailure?: (err: unknown) => void;
+  /** Once per committed batch, with every operation it committed (replays excluded). */
+  onCommitted?: (committed: { op: Op; body: unknown }[]) => void;
+  /** Once per batch handed to the database: its size and what still waits. */
+  onBatch?: (size: number, waiting: number) => void;
+}
+
+export interface ServiceOptions<Op extends { type: string }> {
+  batchHandlers?: BatchHandlers<Op>;
+  /** Group commit; without it (or with windowMs 0) every run() is its own transaction. */
+  groupCommit?: GroupCommitOptions;
+}
+
 export class TransactionService<Op extends { type: string }> {
+  private readonly group: GroupCommit<Submission<Op>, Outcome> | undefined;
+
   constructor(
     private readonly pool: Pool,
     private readonly handlers: Handlers<Op>,
-    private readonly hooks: { onRetry?: (err: unknown) => void; onFailure?: (err: unknown) => void } = {},
-  ) {}
+    private readonly hooks: ServiceHooks<Op> = {},
+    private readonly options: ServiceOptions<Op> = {},
+  ) {
+    const group = options.groupCommit;
+    this.group =
+      group && group.windowMs > 0
+        ? new GroupCommit((batch) => this.settle(batch), group, hooks.onBatch)
+        : undefined;
+  }
 
+  /** One operation, answered; batched with its neighbours in time when group commit is on. */
   async run(submission: Submission<Op>): Promise<Outcome> {
-    const [outcome] = await this.submit([submission]);
-    return outcome!;
+    if (this.group) return this.group.submit(submission);
+    this.hooks.onBatch?.(1, 0);
+    const [result] = await this.settle([submission]);
+    if (!result) throw new Error('a batch of one gave no answer');
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  }
+
+  /** Many operations in one transaction, each answered; throws if the transaction fails. */
+  async submit(submissions: readonly Submission<Op>[]): Promise<Outcome[]> {
+    return this.together(submissions);
+  }
+
+  /** Like submit(), but a failed batch is retried one operation at a time. */
+  private async settle(submissions: readonly Submission<Op>[]): Promise<PromiseSettledResult<Outcome>[]> {
+    try {
+      return (await this.together(submissions)).map((value) => ({ status: 'fulfilled', value }));
+    } catch (err) {
+      if (submissions.length === 1) return [{ status: 'rejected', reason: err }];
+      return Promise.allSettled(
+        submissions.map(async (s) => {
+          const [outcome] = await this.together([s]);
+          if (!outcome) throw new Error('a batch of one gave no answer');
+          return outcome;
+        }),
+      );
+    }
   }
 
   private async transact<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -59,55 +127,136 @@ export class TransactionService<Op extends { type: string }> {
     }
   }
 
-  /** Many operations in one transaction, each under its own savepoint, each answered. */
-  async submit(submissions: readonly Submission<Op>[]): Promise<Outcome[]> {
+  private async together(submissions: readonly Submission<Op>[]): Promise<Outcome[]> {
     const after: (() => void)[] = [];
+    const committed: { op: Op; body: unknown }[] = [];
     const outcomes = await this.transact(async (client) => {
       after.length = 0;
-      const answers: Outcome[] = [];
-      for (const [i, submission] of submissions.entries()) {
-        answers.push(await this.apply(client, submission, `op_${i}`, after));
+      committed.length = 0;
+      const { answers, followers } = await this.claim(client, submissions);
+      const stored: { claim: IdempotencyClaim; response: StoredResponse }[] = [];
+      const record = (i: number, outcome: Outcome, result?: OperationResult) => {
+        answers[i] = outcome;
+        const claim = submissions[i]?.idempotency;
+        if (claim) {
+          stored.push({
+            claim,
+            response: outcome.ok
+              ? { status: outcome.status, body: outcome.body }
+              : { status: outcome.error.status, body: outcome.error.toBody() },
+          });
+        }
+        if (result && outcome.ok) {
+          if (result.afterCommit) after.push(result.afterCommit);
+          const op = submissions[i]?.op;
+          if (op) committed.push({ op, body: result.body });
+        }
+      };
+      for (let i = 0; i < submissions.length;) {
+        const first = submissions[i];
+        if (!first || answers[i]) {
+          i++;
+          continue;
+        }
+        const type = first.op.type as Op['type'];
+        const batch = this.options.batchHandlers?.[type] as BatchHandler<Op> | undefined;
+        if (!batch) {
+          const { outcome, result } = await this.applyOne(client, first, `op_${i}`);
+          record(i, outcome, result);
+          i++;
+          continue;
+        }
+        // The run of consecutive unanswered operations of this type (replays in between are skipped).
+        const run: number[] = [];
+        let j = i;
+        for (; j < submissions.length; j++) {
+          if (answers[j]) continue;
+          if (submissions[j]?.op.type !== type) break;
+          run.push(j);
+        }
+        const results = await batch(
+          client,
+          run.map((k) => ({ op: submissions[k]!.op, ctx: submissions[k]!.ctx ?? {} })),
+        );
+        run.forEach((k, n) => {
+          const r = results[n];
+          if (r === undefined) throw new Error(`the ${type} batch handler gave no answer for item ${n}`);
+          if (r instanceof AppError) record(k, { ok: false, error: r });
+          else record(k, { ok: true, status: r.status, body: r.body, replayed: false }, r);
+        });
+        i = j;
       }
-      return answers;
+      await storeResponses(client, stored);
+      for (const [i, first] of followers) {
+        const a = answers[first];
+        answers[i] = a?.ok ? { ...a, replayed: true } : a;
+      }
+      return answers.map((a, i) => {
+        if (!a) throw new Error(`operation ${i} of the batch was not answered`);
+        return a;
+      });
     });
     for (const fn of after) fn();
+    if (committed.length) this.hooks.onCommitted?.(committed);
     return outcomes;
   }
 
-  private async apply(
+  /**
+   * Claims the batch's keys; a replay or a refused claim is answered here and not applied. A key
+   * used twice in one batch (submit() allows it; group commit never batches it so) is claimed
+   * once: a different body is a conflict, the same body follows the first use's answer.
+   */
+  private async claim(
     client: PoolClient,
-    { op, ctx = {}, idempotency }: Submission<Op>,
-    savepoint: string,
-    after: (() => void)[],
-  ): Promise<Outcome> {
-    // The key is claimed outside the operation's savepoint, so that a refused operation keeps
-    // its key row: a concurrent request with the same key waits on it and then replays this
-    // answer instead of running the operation a second time.
-    if (idempotency) {
-      try {
-        const stored = await claimKey(client, idempotency);
-        if (stored) return replay(stored);
-      } catch (err) {
-        if (err instanceof AppError) return { ok: false, error: err };
-        throw err;
+    submissions: readonly Submission<Op>[],
+  ): Promise<{ answers: (Outcome | undefined)[]; followers: Map<number, number> }> {
+    const answers: (Outcome | undefined)[] = submissions.map(() => undefined);
+    const followers = new Map<number, number>();
+    const firstUse = new Map<string, number>();
+    const distinct: { i: number; claim: IdempotencyClaim }[] = [];
+    submissions.forEach((s, i) => {
+      if (!s.idempotency) return;
+      const id = `${s.idempotency.scope}\u0000${s.idempotency.key}`;
+      const first = firstUse.get(id);
+      if (first === undefined) {
+        firstUse.set(id, i);
+        distinct.push({ i, claim: s.idempotency });
+      } else if (submissions[first]?.idempotency?.requestHash !== s.idempotency.requestHash) {
+        answers[i] = { ok: false, error: new AppError('IDEMPOTENCY_CONFLICT') };
+      } else {
+        followers.set(i, first);
+        answers[i] = { ok: false, error: new AppError('IDEMPOTENCY_IN_PROGRESS') }; // until the first is answered
       }
-    }
+    });
+    const claims = await claimKeys(
+      client,
+      distinct.map((k) => k.claim),
+    );
+    claims.forEach((c, n) => {
+      const i = distinct[n]?.i;
+      if (i === undefined || c.claimed) return;
+      answers[i] = 'stored' in c ? replay(c.stored) : { ok: false, error: c.error };
+    });
+    return { answers, followers };
+  }
+
+  private async applyOne(
+    client: PoolClient,
+    { op, ctx = {} }: Submission<Op>,
+    savepoint: string,
+  ): Promise<{ outcome: Outcome; result?: OperationResult }> {
     await client.query(`SAVEPOINT ${savepoint}`);
     try {
       const handler = this.handlers[op.type as Op['type']] as OperationHandler<Op>;
       const result = await handler(client, op, ctx);
       await client.query(`RELEASE SAVEPOINT ${savepoint}`);
-      if (idempotency) await storeResponse(client, idempotency, result);
-      if (result.afterCommit) after.push(result.afterCommit);
-      return { ok: true, status: result.status, body: result.body, replayed: false };
+      return { outcome: { ok: true, status: result.status, body: result.body, replayed: false }, result };
     } catch (err) {
       const error = err instanceof AppError ? err : fromPgError(err);
       if (!error || error.code === 'UNAVAILABLE') throw err;
       await client.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
       // The first answer to a key is the answer, refusals included.
-      if (idempotency)
-        await storeResponse(client, idempotency, { status: error.status, body: error.toBody() });
-      return { ok: false, error };
+      return { outcome: { ok: false, error } };
     }
   }
 }

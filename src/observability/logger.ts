@@ -1,4 +1,6 @@
-// Structured JSON logs (pino) to stdout. Secrets never reach a log line.
+// Structured JSON logs (pino) to stdout, written asynchronously (pino flushes what is buffered
+// when the process exits), so a log line never blocks the request that wrote it. Secrets never
+// reach a log line.
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export const REDACT = [
@@ -17,7 +19,7 @@ export function loggerOptions(level: string): LoggerOptions {
 }
 
 export function createLogger(level: string): Logger {
-  return pino(loggerOptions(level));
+  return pino(loggerOptions(level), pino.destination({ dest: 1, sync: false }));
 }
 
 export type { Logger };

@@ -32,6 +32,17 @@ export function createMetrics(role = 'all') {
       labelNames: ['type', 'outcome'] as const,
       registers: [registry],
     }),
+    batchSize: new client.Histogram({
+      name: 'colorbet_batch_operations',
+      help: 'Money operations per group-commit batch (one transaction)',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+      registers: [registry],
+    }),
+    batchWaiting: new client.Gauge({
+      name: 'colorbet_batch_waiting_operations',
+      help: 'Money operations waiting for a batch when the last batch left',
+      registers: [registry],
+    }),
     txRetries: new client.Counter({
       name: 'colorbet_db_transaction_retries_total',
       help: 'Database transactions retried, by SQLSTATE',

@@ -9,6 +9,18 @@ import { amount, bearer, cursorQuery, idParam, parseCursor, parseId } from '../s
 
 const PAGE = 50;
 
+/** The body of POST /v1/bets (also what the benchmark's no-op route validates). */
+export const betBody = {
+  type: 'object',
+  required: ['roundId', 'side', 'amount'],
+  additionalProperties: false,
+  properties: {
+    roundId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+    side: { type: 'string', minLength: 1, maxLength: 32 },
+    amount,
+  },
+} as const;
+
 export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
   app.post<{ Body: { roundId: number; side: string; amount: number } }>(
     '/v1/bets',
@@ -17,16 +29,7 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
       schema: {
         tags: ['bets'],
         security: bearer,
-        body: {
-          type: 'object',
-          required: ['roundId', 'side', 'amount'],
-          additionalProperties: false,
-          properties: {
-            roundId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
-            side: { type: 'string', minLength: 1, maxLength: 32 },
-            amount,
-          },
-        },
+        body: betBody,
       },
     },
     async (req, reply) => {

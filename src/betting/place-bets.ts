@@ -1,0 +1,175 @@
+// Bet placement for many bets at once, inside the caller's transaction, in three statements
+// whatever the number of bets. Each bet gets its own answer; a refused bet writes nothing and
+// never fails its neighbours, because every check is decided before anything is written.
+//
+//   1. LOCK_ROUNDS   the rounds' state locks, shared (a close or void waits; bets do not).
+//   2. READ_STATE    the rounds (status, sides, escrow) and the players' wallet guards, the
+//                    guards locked FOR UPDATE in account order, so batches in flight always
+//                    lock wallets in one order and cannot deadlock each other.
+//   3. decide        in arrival order, per bet, refusals in this order of precedence:
+//                    LIMIT_EXCEEDED (amount outside MIN_BET..MAX_BET), NOT_FOUND (no round),
+//                    ROUND_NOT_OPEN, FORBIDDEN (no player wallet), INVALID_SIDE,
+//                    ROUND_NOT_OPEN (no escrow), INSUFFICIENT_FUNDS (against the guard less the
+//                    stakes of this player's earlier bets in the batch).
+//   4. INSERT_BETS   bets, their stake transfers and outbox events for the accepted bets, ids
+//                    in arrival order. The wallet guard trigger still checks every stake: it
+//                    cannot refuse here, and if it ever did the whole batch would roll back.
+//
+// Statement 2 runs after statement 1 returns, so it sees any close that committed while the
+// lock was awaited (READ COMMITTED takes a new snapshot per statement).
+import type { PoolClient } from '../db/pool.ts';
+import { AppError, appError } from '../errors.ts';
+import type { OperationContext, OperationResult } from '../ledger/transaction-service.ts';
+import { EVENT_VERSION } from '../outbox/outbox.ts';
+import { betJson, type BetRow } from './bets.ts';
+import { roundStateLock } from './locks.ts';
+
+export interface BetLimits {
+  minBet: bigint;
+  maxBet: bigint;
+}
+
+export interface PlaceBet {
+  type: 'placeBet';
+  userId: bigint;
+  roundId: bigint;
+  side: string;
+  amount: bigint;
+}
+
+const LOCK_ROUNDS = `SELECT pg_advisory_xact_lock_shared(k) FROM unnest($1::bigint[]) AS k ORDER BY k`;
+
+const READ_STATE = `
+  WITH guards AS (
+    SELECT a.user_id, a.id AS wallet_id, g.balance
+    FROM accounts a JOIN wallet_guard g ON g.account_id = a.id
+    WHERE a.kind = 'player' AND a.user_id = ANY ($2::bigint[])
+    ORDER BY a.id
+    FOR UPDATE OF g)
+  SELECT 'round' AS kind, r.id, r.status, r.sides, e.id AS account_id, NULL::bigint AS balance
+  FROM rounds r LEFT JOIN accounts e ON e.kind = 'escrow' AND e.round_id = r.id
+  WHERE r.id = ANY ($1::bigint[])
+  UNION ALL
+  SELECT 'wallet', user_id, NULL, NULL, wallet_id, balance FROM guards`;
+
+const INSERT_BETS = `
+  WITH input AS (
+    SELECT nextval(pg_get_serial_sequence('bets', 'id')) AS id, s.*
+    FROM (SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[],
+                               $7::bigint[], $8::bigint[])
+            AS u(ord, round_id, user_id, side, amount, request_id, wallet_id, escrow_id)
+          ORDER BY ord) AS s),
+  bet AS (
+    INSERT INTO bets (id, round_id, user_id, side, amount, request_id)
+    SELECT id, round_id, user_id, side, amount, request_id FROM input ORDER BY ord
+    RETURNING *),
+  stake AS (
+    INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, round_id, bet_id, request_id)
+    SELECT wallet_id, escrow_id, amount, 'stake', user_id, round_id, id, request_id FROM input ORDER BY ord),
+  event AS (
+    INSERT INTO outbox (topic, partition_key, payload, request_id)
+    SELECT 'bet', round_id,
+           jsonb_build_object('v', $9::int, 'type', 'bet.placed', 'betId', id::text, 'roundId', round_id::text,
+                              'userId', user_id::text),
+           request_id
+    FROM input ORDER BY ord)
+  SELECT input.ord, bet.* FROM bet JOIN input USING (id)`;
+
+interface RoundState {
+  status: string;
+  sides: string[];
+  escrowId: bigint | null;
+}
+
+export interface BetItem {
+  op: PlaceBet;
+  ctx: OperationContext;
+}
+
+function refusal(
+  item: PlaceBet,
+  limits: BetLimits,
+  round: RoundState | undefined,
+  walletId: bigint | undefined,
+): AppError | undefined {
+  if (item.amount < limits.minBet || item.amount > limits.maxBet) {
+    return appError('LIMIT_EXCEEDED', `A bet is between ${limits.minBet} and ${limits.maxBet}`, {
+      minBet: Number(limits.minBet),
+      maxBet: Number(limits.maxBet),
+    });
+  }
+  if (!round) return appError('NOT_FOUND', `No round ${item.roundId}`);
+  if (round.status !== 'OPEN') return appError('ROUND_NOT_OPEN', `Round ${item.roundId} is ${round.status}`);
+  if (walletId === undefined) return appError('FORBIDDEN', 'Only players with a wallet can bet');
+  if (!round.sides.includes(item.side))
+    return appError('INVALID_SIDE', `Side must be one of ${round.sides.join(', ')}`);
+  if (round.escrowId === null)
+    return appError('ROUND_NOT_OPEN', `Round ${item.roundId} has no escrow account`);
+  return undefined;
+}
+
+/** Places the bets in arrival order; one answer (a 202 result or a refusal) per bet. */
+export async function placeBets(
+  client: PoolClient,
+  items: readonly BetItem[],
+  limits: BetLimits,
+): Promise<(OperationResult | AppError)[]> {
+  const roundIds = [...new Set(items.map((i) => i.op.roundId))];
+  const userIds = [...new Set(items.map((i) => i.op.userId))];
+  await client.query(LOCK_ROUNDS, [roundIds.map(roundStateLock)]);
+  const state = await client.query<{
+    kind: 'round' | 'wallet';
+    id: bigint;
+    status: string | null;
+    sides: string[] | null;
+    account_id: bigint | null;
+    balance: bigint | null;
+  }>(READ_STATE, [roundIds, userIds]);
+  const rounds = new Map<bigint, RoundState>();
+  const wallets = new Map<bigint, { walletId: bigint; available: bigint }>();
+  for (const r of state.rows) {
+    if (r.kind === 'round') {
+      rounds.set(r.id, { status: r.status ?? '', sides: r.sides ?? [], escrowId: r.account_id });
+    } else if (r.account_id !== null && r.balance !== null) {
+      wallets.set(r.id, { walletId: r.account_id, available: r.balance });
+    }
+  }
+
+  const answers: (OperationResult | AppError | undefined)[] = [];
+  const accepted: { ord: number; item: BetItem; walletId: bigint; escrowId: bigint }[] = [];
+  for (const [ord, item] of items.entries()) {
+    const round = rounds.get(item.op.roundId);
+    const wallet = wallets.get(item.op.userId);
+    const refused = refusal(item.op, limits, round, wallet?.walletId);
+    if (refused || !wallet || !round?.escrowId) {
+      answers.push(refused ?? appError('INTERNAL'));
+    } else if (wallet.available < item.op.amount) {
+      answers.push(appError('INSUFFICIENT_FUNDS'));
+    } else {
+      wallet.available -= item.op.amount;
+      accepted.push({ ord, item, walletId: wallet.walletId, escrowId: round.escrowId });
+      answers.push(undefined);
+    }
+  }
+  if (accepted.length) {
+    const { rows } = await client.query<BetRow & { ord: number }>(INSERT_BETS, [
+      accepted.map((a) => a.ord),
+      accepted.map((a) => a.item.op.roundId),
+      accepted.map((a) => a.item.op.userId),
+      accepted.map((a) => a.item.op.side),
+      accepted.map((a) => a.item.op.amount),
+      accepted.map((a) => a.item.ctx.requestId ?? null),
+      accepted.map((a) => a.walletId),
+      accepted.map((a) => a.escrowId),
+      EVENT_VERSION,
+    ]);
+    if (rows.length !== accepted.length) {
+      throw new Error(`placed ${rows.length} of ${accepted.length} accepted bets`);
+    }
+    for (const row of rows) answers[row.ord] = { status: 202, body: betJson(row) };
+  }
+  return answers.map((a, ord) => {
+    if (a === undefined) throw new Error(`accepted bet ${ord} of the batch has no row`);
+    return a;
+  });
+}
