@@ -12,14 +12,27 @@ export interface Principal {
   expiresAt?: number;
 }
 
+// Verified tokens are remembered (by the token string, which is the credential) until they
+// expire: an HMAC through WebCrypto costs more than the rest of a bet's HTTP path, and a player
+// sends the same token with every bet. Bounded: the oldest entries go first.
+const CACHE_MAX = 100_000;
+
 export class TokenService {
-  private readonly key: Uint8Array;
+  private readonly key: Promise<CryptoKey>;
+  private readonly verified = new Map<string, Principal>();
 
   constructor(
     secret: string,
     private readonly ttlSeconds: number,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    // Imported once: handing jose raw bytes would import the key again on every call.
+    this.key = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
   }
 
   async issue(p: Principal): Promise<string> {
@@ -29,22 +42,38 @@ export class TokenService {
       .setIssuedAt()
       .setIssuer('colorbet')
       .setExpirationTime(`${this.ttlSeconds}s`)
-      .sign(this.key);
+      .sign(await this.key);
   }
 
   /** Undefined for anything that is not a valid, unexpired token of ours. */
   async verify(token: string): Promise<Principal | undefined> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAt !== undefined && known.expiresAt > Date.now()) return known;
+      this.verified.delete(token);
+    }
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: 'colorbet', algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.key, {
+        issuer: 'colorbet',
+        algorithms: ['HS256'],
+      });
       const role = payload.role;
       if ((role !== 'player' && role !== 'operator') || !payload.sub || !/^\d+$/.test(payload.sub))
         return undefined;
-      return {
+      const principal: Principal = {
         userId: BigInt(payload.sub),
         role,
         username: String(payload.name ?? ''),
         ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}),
       };
+      if (principal.expiresAt !== undefined) {
+        if (this.verified.size >= CACHE_MAX) {
+          const oldest = this.verified.keys().next();
+          if (!oldest.done) this.verified.delete(oldest.value);
+        }
+        this.verified.set(token, principal);
+      }
+      return principal;
     } catch {
       return undefined;
     }

@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { idJson } from '../ledger/json.ts';
 import { describeError } from '../observability/describe-error.ts';
 import { createLogger } from '../observability/logger.ts';
+import { checkProcesses, isClusterWorker, runPrimary } from './cluster.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { parseRoles, startRoles } from './start.ts';
 import { fairnessFromApi, fairnessFromDatabase } from './fairness.ts';
@@ -53,11 +54,14 @@ program
   .command('start')
   .description('run the service (all roles by default)')
   .option('--roles <roles>', 'comma-separated roles: api,gateway,relay,match,settle,project,scheduler')
-  .action(async (opts: { roles?: string }) => {
+  .option('--processes <n>', 'run the api/gateway roles in N processes on one port (node:cluster)')
+  .action(async (opts: { roles?: string; processes?: string }) => {
     const config = configOrExit();
     const roles = parseRoles(opts.roles);
+    const processes = checkProcesses(opts.processes, roles);
     const logger = createLogger(config.logLevel);
     const rt = await openRuntime(config, logger, { applicationName: `colorbet-${[...roles].join('+')}` });
+    if (processes > 1 && !isClusterWorker()) return runPrimary(rt, processes, logger);
     const started = await startRoles(rt, roles);
     if (started.app) logger.info(`colorbet listening on http://${config.host}:${config.port}`);
     let stopping = false;

@@ -1,6 +1,11 @@
 // buildApp(deps): the whole HTTP API as a Fastify instance. It never listens; the CLI does.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { appError } from '../errors.ts';
@@ -28,7 +33,7 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     ...(deps.config.logLevel === 'silent'
       ? {}
       : { loggerInstance: createLogger(deps.config.logLevel) as FastifyBaseLogger }),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
