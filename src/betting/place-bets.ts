@@ -116,7 +116,8 @@ export async function placeBets(
 ): Promise<(OperationResult | AppError)[]> {
   const roundIds = [...new Set(items.map((i) => i.op.roundId))];
   const userIds = [...new Set(items.map((i) => i.op.userId))];
-  await client.query(LOCK_ROUNDS, [roundIds.map(roundStateLock)]);
+  // Named statements: PostgreSQL parses and plans each once per connection, not once per batch.
+  await client.query({ name: 'bets-lock-rounds', text: LOCK_ROUNDS, values: [roundIds.map(roundStateLock)] });
   const state = await client.query<{
     kind: 'round' | 'wallet';
     id: bigint;
@@ -124,7 +125,7 @@ export async function placeBets(
     sides: string[] | null;
     account_id: bigint | null;
     balance: bigint | null;
-  }>(READ_STATE, [roundIds, userIds]);
+  }>({ name: 'bets-read-state', text: READ_STATE, values: [roundIds, userIds] });
   const rounds = new Map<bigint, RoundState>();
   const wallets = new Map<bigint, { walletId: bigint; available: bigint }>();
   for (const r of state.rows) {
@@ -152,17 +153,21 @@ export async function placeBets(
     }
   }
   if (accepted.length) {
-    const { rows } = await client.query<BetRow & { ord: number }>(INSERT_BETS, [
-      accepted.map((a) => a.ord),
-      accepted.map((a) => a.item.op.roundId),
-      accepted.map((a) => a.item.op.userId),
-      accepted.map((a) => a.item.op.side),
-      accepted.map((a) => a.item.op.amount),
-      accepted.map((a) => a.item.ctx.requestId ?? null),
-      accepted.map((a) => a.walletId),
-      accepted.map((a) => a.escrowId),
-      EVENT_VERSION,
-    ]);
+    const { rows } = await client.query<BetRow & { ord: number }>({
+      name: 'bets-insert',
+      text: INSERT_BETS,
+      values: [
+        accepted.map((a) => a.ord),
+        accepted.map((a) => a.item.op.roundId),
+        accepted.map((a) => a.item.op.userId),
+        accepted.map((a) => a.item.op.side),
+        accepted.map((a) => a.item.op.amount),
+        accepted.map((a) => a.item.ctx.requestId ?? null),
+        accepted.map((a) => a.walletId),
+        accepted.map((a) => a.escrowId),
+        EVENT_VERSION,
+      ],
+    });
     if (rows.length !== accepted.length) {
       throw new Error(`placed ${rows.length} of ${accepted.length} accepted bets`);
     }

@@ -152,13 +152,17 @@ program
 
 program
   .command('bench')
-  .description('run the benchmarks against this machine; figures are written to docs/benchmarks.md')
-  .option('--gateway', 'the WebSocket gateway capacity benchmark instead of the core one')
-  .action((opts: { gateway?: boolean }) => {
-    const script = fileURLToPath(
-      new URL(`../../bench/${opts.gateway ? 'gateway' : 'run'}.ts`, import.meta.url),
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit' });
+  .description(
+    'benchmarks on this machine (default: bet placement over HTTP, open loop); figures go to docs/benchmarks.md',
+  )
+  .option('--core', 'the core figures (transaction service, matching, settlement) instead')
+  .option('--gateway', 'the WebSocket gateway capacity benchmark instead')
+  .option('--json', 'the HTTP benchmark prints one JSON object as its last line')
+  .action((opts: { core?: boolean; gateway?: boolean; json?: boolean }) => {
+    const name = opts.gateway ? 'gateway' : opts.core ? 'run' : 'http';
+    const script = fileURLToPath(new URL(`../../bench/${name}.ts`, import.meta.url));
+    const args = ['--import', 'tsx', script, ...(opts.json ? ['--json'] : [])];
+    const child = spawn(process.execPath, args, { stdio: 'inherit' });
     child.on('exit', (code) => exit(code ?? 1));
   });
 

@@ -84,14 +84,15 @@ export type ClaimResult =
  */
 export async function claimKeys(db: Queryable, claims: readonly IdempotencyClaim[]): Promise<ClaimResult[]> {
   if (claims.length === 0) return [];
-  const inserted = await db.query<{ scope: string; key: string }>(
-    `INSERT INTO idempotency_keys (scope, key, request_hash)
+  const inserted = await db.query<{ scope: string; key: string }>({
+    name: 'idempotency-claim',
+    text: `INSERT INTO idempotency_keys (scope, key, request_hash)
      SELECT scope, key, request_hash FROM unnest($1::text[], $2::text[], $3::text[]) AS c(scope, key, request_hash)
      ORDER BY scope, key
      ON CONFLICT (scope, key) DO NOTHING
      RETURNING scope, key`,
-    [claims.map((c) => c.scope), claims.map((c) => c.key), claims.map((c) => c.requestHash)],
-  );
+    values: [claims.map((c) => c.scope), claims.map((c) => c.key), claims.map((c) => c.requestHash)],
+  });
   const id = (c: { scope: string; key: string }) => `${c.scope}\u0000${c.key}`;
   const mine = new Set(inserted.rows.map(id));
   const others = claims.filter((c) => !mine.has(id(c)));
@@ -127,17 +128,18 @@ export async function storeResponses(
   answers: readonly { claim: IdempotencyClaim; response: StoredResponse }[],
 ): Promise<void> {
   if (answers.length === 0) return;
-  const { rowCount } = await db.query(
-    `UPDATE idempotency_keys k SET status_code = a.status, response = a.response
+  const { rowCount } = await db.query({
+    name: 'idempotency-answers',
+    text: `UPDATE idempotency_keys k SET status_code = a.status, response = a.response
      FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[]) AS a(scope, key, status, response)
      WHERE k.scope = a.scope AND k.key = a.key AND k.status_code IS NULL`,
-    [
+    values: [
       answers.map((a) => a.claim.scope),
       answers.map((a) => a.claim.key),
       answers.map((a) => a.response.status),
       answers.map((a) => JSON.stringify(a.response.body)),
     ],
-  );
+  });
   if (rowCount !== answers.length) {
     throw new Error(
       `stored ${rowCount} of ${answers.length} idempotency answers: a key was not claimed by this transaction`,
