@@ -132,16 +132,22 @@ export function writePlot(file: string, modes: Record<ModeName, ModeResult>): vo
     }
   }
 
-  // Legend at the bottom, each entry as wide as its label (about 7 px per character).
-  const legendY = top2 + PANEL_H + 56;
+  // Legend at the bottom, each entry as wide as its label (about 7 px per character), wrapping
+  // to a new line when the next entry would not fit.
+  let legendY = top2 + PANEL_H + 56;
   let lx = M.left;
   for (const [name] of entries) {
     const label = MODE_TITLES[name].replace(/ \(POST.*\)$/, '');
+    const width = 26 + label.length * 7 + 24;
+    if (lx > M.left && lx + width > W) {
+      lx = M.left;
+      legendY += 20;
+    }
     out.push(
       line(lx, legendY - 4, lx + 20, legendY - 4, `stroke="${COLORS[name]}" stroke-width="3" ${DASH[name]}`),
     );
     out.push(text(lx + 26, legendY, label));
-    lx += 26 + label.length * 7 + 24;
+    lx += width;
   }
 
   const h = legendY + 16;

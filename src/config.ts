@@ -144,7 +144,7 @@ export function loadConfig(env: Env = process.env): Config {
     batchWindowMs: integer(env, 'BATCH_WINDOW_MS', 2, 0, 1000),
     batchMax: integer(env, 'BATCH_MAX', 500, 1, 10_000),
     batchQueueMax: integer(env, 'BATCH_QUEUE_MAX', 20_000, 1, 10_000_000),
-    batchInFlight: integer(env, 'BATCH_IN_FLIGHT', 8, 1, 64),
+    batchInFlight: integer(env, 'BATCH_IN_FLIGHT', 3, 1, 64),
     benchRoutes: flag(env, 'BENCH_ROUTES'),
   });
 }
