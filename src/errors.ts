@@ -76,6 +76,15 @@ export function fromPgError(err: unknown): AppError | undefined {
   if (err.code === '57P01' || err.code === '57P03' || err.code === '08006' || err.code === '08001') {
     return appError('UNAVAILABLE', 'The database is unavailable');
   }
+  // A statement that ran out of time (statement_timeout, a lock wait behind a long pass) or lost
+  // a deadlock or serialization race after every retry: the request may be retried, it is not
+  // the client's fault and not a crash.
+  if (err.code === '57014' || err.code === '55P03' || err.code === '40001' || err.code === '40P01') {
+    return appError('UNAVAILABLE', 'The database is busy; retry shortly');
+  }
+  if (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET') {
+    return appError('UNAVAILABLE', 'The database is unavailable');
+  }
   return undefined;
 }
 

@@ -6,7 +6,8 @@ import type { Queryable } from '../db/pool.ts';
 import { roundMatchLock } from './locks.ts';
 import { matchBets, type Fill, type IncomingBet, type RestingBet } from './matching.ts';
 
-const PASS_LIMIT = 20_000;
+/** Most bets one pass books: one pass is one short transaction (about a second at most). */
+export const PASS_LIMIT = 10_000;
 
 export interface PassResult {
   booked: number;

@@ -1,7 +1,7 @@
 // Match worker: takes bet events from the outbox (SKIP LOCKED, so any number of workers
 // share them), runs the matching pass of each round they name, and runs the final pass of
 // rounds that closed. The per-round match lock keeps passes on one round one at a time.
-import { runMatchPass, type PassResult } from '../betting/match-pass.ts';
+import { PASS_LIMIT, runMatchPass, type PassResult } from '../betting/match-pass.ts';
 import type { Pool, PoolClient, Queryable } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
@@ -21,22 +21,23 @@ export interface MatchDeps {
   events: EventHub;
   /** With Redis: bet events come from the stream bus instead of the outbox table. */
   bus?: StreamBus;
+  /** Rounds a bounded pass left with unbooked bets; the worker returns to them first. */
+  backlog?: Set<bigint>;
 }
 
 const GROUP = 'match';
 const RECLAIM_IDLE_MS = 15_000;
 const SWEEP_AFTER_SECONDS = 2;
 
-/** Runs passes until the round has no unbooked bets left. */
-export async function matchRound(db: Queryable, roundId: bigint): Promise<PassResult> {
-  const total: PassResult = { booked: 0, fills: [], touched: [] };
-  for (;;) {
-    const pass = await runMatchPass(db, roundId);
-    total.booked += pass.booked;
-    total.fills.push(...pass.fills);
-    total.touched.push(...pass.touched);
-    if (pass.booked === 0) return total;
-  }
+/**
+ * One bounded pass over a round: at most PASS_LIMIT bets are booked, so the transaction that
+ * runs it stays short (matches become visible, cancels do not wait, the snapshot does not hold
+ * the projection back). `more` says the round still has unbooked bets: the worker comes back
+ * to it at once, in a new transaction.
+ */
+export async function matchRound(db: Queryable, roundId: bigint): Promise<PassResult & { more: boolean }> {
+  const pass = await runMatchPass(db, roundId);
+  return { ...pass, more: pass.booked >= PASS_LIMIT };
 }
 
 function report(deps: MatchDeps, roundId: bigint, pass: PassResult): void {
@@ -83,11 +84,14 @@ async function matchRounds(
     const ids = [...new Set([...roundIds, ...(claim ? await claim(client) : [])])].sort((a, b) =>
       a < b ? -1 : 1,
     );
-    const passes: [bigint, PassResult][] = [];
+    const passes: [bigint, PassResult & { more: boolean }][] = [];
     for (const id of ids) passes.push([id, await matchRound(client, id)]);
     return passes;
   });
-  for (const [roundId, pass] of results) report(deps, roundId, pass);
+  for (const [roundId, pass] of results) {
+    report(deps, roundId, pass);
+    if (pass.more) deps.backlog?.add(roundId);
+  }
   return results.length;
 }
 
@@ -159,7 +163,10 @@ export async function sweepUnbooked(deps: MatchDeps): Promise<boolean> {
   return true;
 }
 
-/** The final pass of one CLOSED round, which then moves to SETTLING. */
+/**
+ * The final pass of one CLOSED round, one bounded pass per transaction; once a pass finds the
+ * book complete (no bets can arrive in a CLOSED round) the round moves to SETTLING.
+ */
 export async function finalPass(deps: MatchDeps): Promise<boolean> {
   const done = await withTransaction(deps.pool, async (client) => {
     const { rows } = await client.query<{ id: bigint }>(
@@ -168,19 +175,23 @@ export async function finalPass(deps: MatchDeps): Promise<boolean> {
     const roundId = rows[0]?.id;
     if (roundId === undefined) return undefined;
     const pass = await matchRound(client, roundId);
-    await client.query(`UPDATE rounds SET status = 'SETTLING' WHERE id = $1`, [roundId]);
+    if (!pass.more) await client.query(`UPDATE rounds SET status = 'SETTLING' WHERE id = $1`, [roundId]);
     return [roundId, pass] as const;
   });
   if (!done) return false;
-  report(deps, done[0], done[1]);
-  deps.events.publish([
-    { type: 'round', roundId: done[0].toString(), status: 'SETTLING' },
-    { type: 'wake', worker: 'settle' },
-  ]);
+  const [roundId, pass] = done;
+  report(deps, roundId, pass);
+  if (!pass.more) {
+    deps.events.publish([
+      { type: 'round', roundId: roundId.toString(), status: 'SETTLING' },
+      { type: 'wake', worker: 'settle' },
+    ]);
+  }
   return true;
 }
 
-export function startMatchWorker(deps: MatchDeps): Worker {
+export function startMatchWorker(base: MatchDeps): Worker {
+  const deps: MatchDeps = { ...base, backlog: base.backlog ?? new Set() };
   const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const fromBus = deps.bus ? busConsumer({ ...deps, bus: deps.bus }, consumer) : undefined;
   let lastSweep = 0;
@@ -189,9 +200,13 @@ export function startMatchWorker(deps: MatchDeps): Worker {
     'match',
     async () => {
       let consumed = false;
+      // Rounds a bounded pass left unfinished come first, each in its own short transaction.
+      const backlog = [...(deps.backlog ?? [])];
+      deps.backlog?.clear();
+      if (backlog.length) consumed = (await matchRounds(deps, backlog)) > 0;
       if (fromBus) {
         try {
-          consumed = await fromBus();
+          consumed = (await fromBus()) || consumed;
           busDownSince = 0;
         } catch (err) {
           // The bus being down must not stop final passes or the sweep.
@@ -200,7 +215,7 @@ export function startMatchWorker(deps: MatchDeps): Worker {
           busDownSince ||= Date.now();
         }
       } else {
-        consumed = await consumeBetEvents(deps);
+        consumed = (await consumeBetEvents(deps)) || consumed;
       }
       const finished = await finalPass(deps);
       let swept = false;
