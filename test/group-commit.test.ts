@@ -221,16 +221,18 @@ test('SIGKILL of an API process with batches in flight: every 202 exists once, n
   }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const api = startCli(
-    ['start', '--roles', 'api'],
-    cliEnv({
-      DATABASE_URL: t.db.url,
-      PORT: String(port),
-      AUTH_SECRET: SECRET,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '0',
-    }),
-  );
+  const startApi = () =>
+    startCli(
+      ['start', '--roles', 'api'],
+      cliEnv({
+        DATABASE_URL: t.db.url,
+        PORT: String(port),
+        AUTH_SECRET: SECRET,
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_MAX: '0',
+      }),
+    );
+  const api = startApi();
   try {
     await waitFor('api', () => httpOk(`${base}/healthz`), 60_000);
     const acknowledged: { key: string; body: string; betId: number; token: string }[] = [];
@@ -273,16 +275,7 @@ test('SIGKILL of an API process with batches in flight: every 202 exists once, n
       'SELECT count(*) AS n FROM bets WHERE round_id = $1',
       [roundId],
     );
-    const again = startCli(
-      ['start', '--roles', 'api'],
-      cliEnv({
-        DATABASE_URL: t.db.url,
-        PORT: String(port),
-        AUTH_SECRET: SECRET,
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_MAX: '0',
-      }),
-    );
+    const again = startApi();
     try {
       await waitFor('api again', () => httpOk(`${base}/healthz`), 60_000);
       for (const a of acknowledged.slice(0, 50)) {
