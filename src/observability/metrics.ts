@@ -32,6 +32,11 @@ export function createMetrics(role = 'all') {
       labelNames: ['type', 'outcome'] as const,
       registers: [registry],
     }),
+    settlementFailures: new client.Counter({
+      name: 'colorbet_settlement_failures_total',
+      help: 'Settlements of a round that failed and rolled back (each counted against its round)',
+      registers: [registry],
+    }),
     batchSize: new client.Histogram({
       name: 'colorbet_batch_operations',
       help: 'Money operations per group-commit batch (one transaction)',
@@ -153,6 +158,11 @@ export function createRoundMetrics(registry: client.Registry) {
       name: 'colorbet_rounds',
       help: 'Rounds by status',
       labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    roundsQuarantined: new client.Gauge({
+      name: 'colorbet_rounds_quarantined',
+      help: 'SETTLING rounds set aside after repeated settlement failures, waiting for an operator',
       registers: [registry],
     }),
     settlementBacklog: new client.Gauge({

@@ -56,6 +56,11 @@ export function startRoundMeter(deps: {
       );
       const b = backlog.rows[0]!;
       m.settlementBacklog.set(Number(b.backlog));
+      const quarantined = await deps.pool.query<{ n: bigint }>(
+        `SELECT count(*) AS n FROM settlement_failures f JOIN rounds r ON r.id = f.round_id
+         WHERE f.quarantined_at IS NOT NULL AND r.status = 'SETTLING'`,
+      );
+      m.roundsQuarantined.set(Number(quarantined.rows[0]?.n ?? 0));
       m.overdueSeconds.set(Math.max(0, b.overdue ?? 0));
       m.escrowNonZero.set(await escrowCheck());
       return false;

@@ -7,7 +7,8 @@ import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { startLoop, type Worker } from './loop.ts';
+import { describeError } from '../observability/describe-error.ts';
+import { isConnectionLost, startLoop, type Worker } from './loop.ts';
 
 export interface SettleDeps {
   pool: Pool;
@@ -52,15 +53,58 @@ export function logSettledBets(logger: Logger, s: SettledRound): void {
   }
 }
 
-export async function settleNext(deps: SettleDeps): Promise<SettledRound | undefined> {
+/** Failures after which a round is set aside for an operator (SETTLE_QUARANTINE_AFTER). */
+const QUARANTINE_AFTER = 5;
+
+// The next round to settle: not quarantined, the fewest failures first, then the oldest, so a
+// round that keeps failing goes to the back of the line instead of blocking it.
+const NEXT_ROUND = `
+  SELECT r.id FROM rounds r LEFT JOIN settlement_failures f ON f.round_id = r.id
+  WHERE r.status = 'SETTLING' AND f.quarantined_at IS NULL
+  ORDER BY coalesce(f.failures, 0), r.id
+  LIMIT 1 FOR UPDATE OF r SKIP LOCKED`;
+
+const RECORD_FAILURE = `
+  INSERT INTO settlement_failures AS f (round_id, failures, last_error)
+  VALUES ($1, 1, $2)
+  ON CONFLICT (round_id) DO UPDATE SET
+    failures = f.failures + 1, last_error = $2, last_failed_at = now(),
+    quarantined_at = CASE WHEN f.failures + 1 >= $3 THEN now() END
+  RETURNING failures, quarantined_at IS NOT NULL AS quarantined`;
+
+/** Counts a failed settlement of the round; quarantines it at the threshold. */
+async function recordFailure(deps: SettleDeps, roundId: bigint, err: unknown, limit: number): Promise<void> {
+  const { rows } = await deps.pool.query<{ failures: number; quarantined: boolean }>(RECORD_FAILURE, [
+    roundId,
+    describeError(err),
+    limit,
+  ]);
+  const r = rows[0];
+  deps.metrics.settlementFailures.inc();
+  const fields = { roundId: roundId.toString(), failures: r?.failures, error: describeError(err) };
+  if (r?.quarantined) deps.logger.error(fields, 'round quarantined: its settlement keeps failing');
+  else deps.logger.warn(fields, 'round settlement failed; later rounds go first');
+}
+
+export async function settleNext(
+  deps: SettleDeps,
+  quarantineAfter = QUARANTINE_AFTER,
+): Promise<SettledRound | undefined> {
   const started = process.hrtime.bigint();
-  const settled = await withTransaction(deps.pool, async (client) => {
-    const { rows } = await client.query<{ id: bigint }>(
-      `SELECT id FROM rounds WHERE status = 'SETTLING' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-    );
-    const roundId = rows[0]?.id;
-    return roundId === undefined ? undefined : settleRoundInDb(client, roundId);
-  });
+  let attempted: bigint | undefined;
+  let settled: SettledRound | undefined;
+  try {
+    settled = await withTransaction(deps.pool, async (client) => {
+      const { rows } = await client.query<{ id: bigint }>(NEXT_ROUND);
+      attempted = rows[0]?.id;
+      return attempted === undefined ? undefined : settleRoundInDb(client, attempted);
+    });
+  } catch (err) {
+    // A lost database is nobody's round's fault: the loop backs off and tries again.
+    if (attempted === undefined || isConnectionLost(err)) throw err;
+    await recordFailure(deps, attempted, err, quarantineAfter);
+    throw err;
+  }
   if (!settled) return undefined;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   deps.metrics.settlements.inc({ outcome: 'settled' });

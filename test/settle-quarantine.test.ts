@@ -1,0 +1,93 @@
+// A poisoned round (issue 10): its settlement fails every time. It is tried, counted, set aside
+// after five failures and never blocks the rounds after it; operators see it and can retry it
+// once the cause is gone, and then it settles exactly once.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeRound } from '../src/betting/rounds.ts';
+import { withTransaction } from '../src/db/transaction.ts';
+import { finalPass } from '../src/workers/match.ts';
+import { settleNext } from '../src/workers/settle.ts';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { fundedPlayers, placeAll, workerDeps } from './helpers/game.ts';
+import { assertAudit, escrowBalance } from './helpers/ledger.ts';
+import { freshRound, roundStatus } from './helpers/rounds.ts';
+
+let t: TestApp;
+before(async () => {
+  t = await startTestApp();
+});
+after(async () => t.close());
+
+/** A round with two opposing bets, brought to SETTLING. */
+async function settlingRound(players: { token: string }[]): Promise<bigint> {
+  const roundId = await freshRound(t.db.pool);
+  await placeAll(t, Number(roundId), [
+    { token: players[0]!.token, side: 'red', amount: 100 },
+    { token: players[1]!.token, side: 'green', amount: 100 },
+  ]);
+  await withTransaction(t.db.pool, (c) => closeRound(c, roundId));
+  while ((await roundStatus(t.db.pool, roundId)) === 'CLOSED') await finalPass(workerDeps(t));
+  return roundId;
+}
+
+test('a round whose settlement keeps failing is quarantined; later rounds settle; a retry settles it once', async () => {
+  const players = await fundedPlayers(t, 2, 10_000);
+  const poisoned = await settlingRound(players);
+  // The poison: settlement rows of this round are refused by a trigger (a stand-in for a bug).
+  await t.db.pool.query(`
+    CREATE FUNCTION poison_round() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.round_id = ${poisoned} AND NEW.kind = 'settlement' THEN
+        RAISE EXCEPTION 'poisoned round % for the test', NEW.round_id;
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER poison_round BEFORE INSERT ON transfers FOR EACH ROW EXECUTE FUNCTION poison_round();`);
+  const later = await settlingRound(players);
+  const deps = workerDeps(t);
+
+  // The first attempt fails and is counted; the later round goes first on the next attempt.
+  await assert.rejects(settleNext(deps));
+  assert.equal((await settleNext(deps))?.roundId, later);
+  assert.equal(await roundStatus(t.db.pool, later), 'SETTLED');
+  for (let i = 0; i < 4; i++) await assert.rejects(settleNext(deps));
+  assert.equal(await settleNext(deps), undefined, 'a quarantined round is no longer tried');
+
+  const listed = await t.request({
+    method: 'GET',
+    url: '/v1/admin/rounds/quarantined',
+    token: t.operatorToken,
+  });
+  assert.equal(listed.status, 200);
+  assert.deepEqual(
+    listed.body.rounds.map((r: { roundId: number; failures: number }) => [r.roundId, r.failures]),
+    [[Number(poisoned), 5]],
+  );
+  assert.match(listed.body.rounds[0].lastError, /poisoned round/);
+  assert.equal(await roundStatus(t.db.pool, poisoned), 'SETTLING');
+  const player = await t.request({
+    method: 'GET',
+    url: '/v1/admin/rounds/quarantined',
+    token: players[0]!.token,
+  });
+  assert.equal(player.status, 403);
+
+  // The cause is fixed; an operator puts the round back; it settles, once.
+  await t.db.pool.query('DROP TRIGGER poison_round ON transfers; DROP FUNCTION poison_round()');
+  const retried = await t.request({
+    method: 'POST',
+    url: `/v1/admin/rounds/${poisoned}/retry-settlement`,
+    token: t.operatorToken,
+  });
+  assert.equal(retried.status, 200, JSON.stringify(retried.body));
+  const again = await t.request({
+    method: 'POST',
+    url: `/v1/admin/rounds/${poisoned}/retry-settlement`,
+    token: t.operatorToken,
+  });
+  assert.equal(again.status, 404);
+  assert.equal((await settleNext(deps))?.roundId, poisoned);
+  assert.equal(await roundStatus(t.db.pool, poisoned), 'SETTLED');
+  assert.equal(await escrowBalance(t.db.pool, poisoned), 0n);
+  await assertAudit(t.db.pool);
+});
