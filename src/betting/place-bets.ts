@@ -4,8 +4,11 @@
 //
 //   1. LOCK_ROUNDS   the rounds' state locks, shared (a close or void waits; bets do not).
 //   2. READ_STATE    the rounds (status, sides, escrow) and the players' wallet guards, the
-//                    guards locked FOR UPDATE in account order, so batches in flight always
-//                    lock wallets in one order and cannot deadlock each other.
+//                    guards locked FOR UPDATE in account order, so two runs of bets always
+//                    lock wallets in one order. Other operations in a batch (deposits,
+//                    withdrawals, cancels, voids) lock wallets in arrival order, so mixed
+//                    batches can still deadlock: PostgreSQL detects it and withTransaction
+//                    retries the batch (40P01); nothing is applied twice.
 //   3. decide        in arrival order, per bet, refusals in this order of precedence:
 //                    LIMIT_EXCEEDED (amount outside MIN_BET..MAX_BET), NOT_FOUND (no round),
 //                    ROUND_NOT_OPEN, FORBIDDEN (no player wallet), INVALID_SIDE,

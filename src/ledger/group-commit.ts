@@ -3,7 +3,8 @@
 // of each round trip is shared by every operation in it. The queue is bounded: beyond
 // `maxQueue` waiting operations a request is refused at once (503 OVERLOADED, Retry-After)
 // instead of holding memory without limit. Two operations with the same idempotency key never
-// share a batch: the later one waits for a later batch and then replays the first's answer.
+// share a batch: the later one goes in another batch (possibly one in flight at the same time),
+// whose key claim waits for the first batch to commit and then replays the first's answer.
 import { appError } from '../errors.ts';
 
 export interface GroupCommitOptions {
@@ -59,7 +60,11 @@ export class GroupCommit<S extends Batchable, R> {
     while (this.queue.length && this.inFlight < this.options.maxInFlight) {
       const batch = this.take();
       this.inFlight++;
-      this.observe(batch.length, this.queue.length);
+      try {
+        this.observe(batch.length, this.queue.length);
+      } catch {
+        // a metric must never strand a batch
+      }
       void this.runBatch(batch.map((w) => w.submission))
         .then(
           (results) =>

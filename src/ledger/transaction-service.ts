@@ -108,13 +108,18 @@ export class TransactionService<Op extends { type: string }> {
       return (await this.together(submissions)).map((value) => ({ status: 'fulfilled', value }));
     } catch (err) {
       if (submissions.length === 1) return [{ status: 'rejected', reason: err }];
-      return Promise.allSettled(
-        submissions.map(async (s) => {
+      // One at a time, in arrival order: a bet must still see the deposit that came before it.
+      const results: PromiseSettledResult<Outcome>[] = [];
+      for (const s of submissions) {
+        try {
           const [outcome] = await this.together([s]);
           if (!outcome) throw new Error('a batch of one gave no answer');
-          return outcome;
-        }),
-      );
+          results.push({ status: 'fulfilled', value: outcome });
+        } catch (reason) {
+          results.push({ status: 'rejected', reason });
+        }
+      }
+      return results;
     }
   }
 
@@ -196,8 +201,15 @@ export class TransactionService<Op extends { type: string }> {
         return a;
       });
     });
-    for (const fn of after) fn();
-    if (committed.length) this.hooks.onCommitted?.(committed);
+    // After COMMIT nothing may throw: an exception here would make settle() run a committed
+    // batch again. Events are hints; a failed hook is reported and the answers stand.
+    for (const fn of [...after, () => committed.length && this.hooks.onCommitted?.(committed)]) {
+      try {
+        fn();
+      } catch (err) {
+        this.hooks.onFailure?.(err);
+      }
+    }
     return outcomes;
   }
 

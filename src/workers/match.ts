@@ -200,7 +200,8 @@ export function startMatchWorker(base: MatchDeps): Worker {
     'match',
     async () => {
       let consumed = false;
-      // Rounds a bounded pass left unfinished come first, each in its own short transaction.
+      // Rounds a bounded pass left unfinished come first: one more bounded pass each, in one
+      // short transaction (at most PASS_LIMIT bets per round).
       const backlog = [...(deps.backlog ?? [])];
       deps.backlog?.clear();
       if (backlog.length) consumed = (await matchRounds(deps, backlog)) > 0;

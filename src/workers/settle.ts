@@ -72,6 +72,17 @@ const RECORD_FAILURE = `
     quarantined_at = CASE WHEN f.failures + 1 >= $3 THEN now() END
   RETURNING failures, quarantined_at IS NOT NULL AS quarantined`;
 
+// Deadlocks and serialization failures left after the retries, lock timeouts, too many
+// connections, a pool that could not connect: the database's state, not the round's.
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '53300', '57P01', '57P03']);
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && TRANSIENT_SQLSTATES.has(code)) return true;
+  return (
+    isConnectionLost(err) || /timeout exceeded when trying to connect/i.test(String((err as Error)?.message))
+  );
+}
+
 /** Counts a failed settlement of the round; quarantines it at the threshold. */
 async function recordFailure(deps: SettleDeps, roundId: bigint, err: unknown, limit: number): Promise<void> {
   const { rows } = await deps.pool.query<{ failures: number; quarantined: boolean }>(RECORD_FAILURE, [
@@ -95,13 +106,14 @@ export async function settleNext(
   let settled: SettledRound | undefined;
   try {
     settled = await withTransaction(deps.pool, async (client) => {
+      attempted = undefined;
       const { rows } = await client.query<{ id: bigint }>(NEXT_ROUND);
       attempted = rows[0]?.id;
       return attempted === undefined ? undefined : settleRoundInDb(client, attempted);
     });
   } catch (err) {
-    // A lost database is nobody's round's fault: the loop backs off and tries again.
-    if (attempted === undefined || isConnectionLost(err)) throw err;
+    // A lost or busy database is nobody's round's fault: the loop backs off and tries again.
+    if (attempted === undefined || isTransient(err)) throw err;
     await recordFailure(deps, attempted, err, quarantineAfter);
     throw err;
   }
