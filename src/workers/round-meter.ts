@@ -1,6 +1,7 @@
 // Exports the state of rounds (for "money flow stalled" alerts) and runs the audit
 // periodically so that a failing invariant pages someone. Runs with the scheduler role.
 import type { AuditReport } from '../audit.ts';
+import { QUARANTINED_ROUNDS } from '../betting/quarantine.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createRoundMetrics, type Metrics } from '../observability/metrics.ts';
@@ -49,18 +50,15 @@ export function startRoundMeter(deps: {
       for (const s of ['OPEN', 'CLOSED', 'SETTLING', 'SETTLED', 'VOID']) {
         m.rounds.set({ status: s }, Number(rows.find((r) => r.status === s)?.n ?? 0));
       }
-      const backlog = await deps.pool.query<{ backlog: bigint; overdue: number | null }>(
+      const backlog = await deps.pool.query<{ backlog: bigint; overdue: number | null; quarantined: bigint }>(
         `SELECT (SELECT count(*) FROM rounds WHERE status IN ('CLOSED', 'SETTLING')) AS backlog,
+                (SELECT count(*) FROM ${QUARANTINED_ROUNDS}) AS quarantined,
                 (SELECT extract(epoch FROM now() - min(closes_at))::float8 FROM rounds
                   WHERE status IN ('OPEN', 'CLOSED', 'SETTLING') AND closes_at < now()) AS overdue`,
       );
       const b = backlog.rows[0]!;
       m.settlementBacklog.set(Number(b.backlog));
-      const quarantined = await deps.pool.query<{ n: bigint }>(
-        `SELECT count(*) AS n FROM settlement_failures f JOIN rounds r ON r.id = f.round_id
-         WHERE f.quarantined_at IS NOT NULL AND r.status = 'SETTLING'`,
-      );
-      m.roundsQuarantined.set(Number(quarantined.rows[0]?.n ?? 0));
+      m.roundsQuarantined.set(Number(b.quarantined));
       m.overdueSeconds.set(Math.max(0, b.overdue ?? 0));
       m.escrowNonZero.set(await escrowCheck());
       return false;

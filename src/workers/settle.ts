@@ -1,6 +1,7 @@
 // Settle worker: claims a SETTLING round (SKIP LOCKED) and settles it in one transaction.
 // A crash rolls the whole round back to SETTLING for the next worker; unique keys make a
 // second settlement of the same (round, player) impossible.
+import { claimNextSettlingRound, recordSettlementFailure } from '../betting/quarantine.ts';
 import { settleRoundInDb, type SettledRound } from '../betting/settle.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
 import type { Pool } from '../db/pool.ts';
@@ -53,25 +54,6 @@ export function logSettledBets(logger: Logger, s: SettledRound): void {
   }
 }
 
-/** Failures after which a round is set aside for an operator (SETTLE_QUARANTINE_AFTER). */
-const QUARANTINE_AFTER = 5;
-
-// The next round to settle: not quarantined, the fewest failures first, then the oldest, so a
-// round that keeps failing goes to the back of the line instead of blocking it.
-const NEXT_ROUND = `
-  SELECT r.id FROM rounds r LEFT JOIN settlement_failures f ON f.round_id = r.id
-  WHERE r.status = 'SETTLING' AND f.quarantined_at IS NULL
-  ORDER BY coalesce(f.failures, 0), r.id
-  LIMIT 1 FOR UPDATE OF r SKIP LOCKED`;
-
-const RECORD_FAILURE = `
-  INSERT INTO settlement_failures AS f (round_id, failures, last_error)
-  VALUES ($1, 1, $2)
-  ON CONFLICT (round_id) DO UPDATE SET
-    failures = f.failures + 1, last_error = $2, last_failed_at = now(),
-    quarantined_at = CASE WHEN f.failures + 1 >= $3 THEN now() END
-  RETURNING failures, quarantined_at IS NOT NULL AS quarantined`;
-
 // Deadlocks and serialization failures left after the retries, lock timeouts, too many
 // connections, a pool that could not connect: the database's state, not the round's.
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '53300', '57P01', '57P03']);
@@ -83,38 +65,30 @@ function isTransient(err: unknown): boolean {
   );
 }
 
-/** Counts a failed settlement of the round; quarantines it at the threshold. */
-async function recordFailure(deps: SettleDeps, roundId: bigint, err: unknown, limit: number): Promise<void> {
-  const { rows } = await deps.pool.query<{ failures: number; quarantined: boolean }>(RECORD_FAILURE, [
-    roundId,
-    describeError(err),
-    limit,
-  ]);
-  const r = rows[0];
+/** Counts a failed settlement against its round; at the threshold the round is quarantined. */
+async function recordFailure(deps: SettleDeps, roundId: bigint, err: unknown): Promise<void> {
+  const error = describeError(err);
+  const r = await recordSettlementFailure(deps.pool, roundId, error);
   deps.metrics.settlementFailures.inc();
-  const fields = { roundId: roundId.toString(), failures: r?.failures, error: describeError(err) };
-  if (r?.quarantined) deps.logger.error(fields, 'round quarantined: its settlement keeps failing');
+  const fields = { roundId: roundId.toString(), failures: r.failures, error };
+  if (r.quarantined) deps.logger.error(fields, 'round quarantined: its settlement keeps failing');
   else deps.logger.warn(fields, 'round settlement failed; later rounds go first');
 }
 
-export async function settleNext(
-  deps: SettleDeps,
-  quarantineAfter = QUARANTINE_AFTER,
-): Promise<SettledRound | undefined> {
+export async function settleNext(deps: SettleDeps): Promise<SettledRound | undefined> {
   const started = process.hrtime.bigint();
   let attempted: bigint | undefined;
   let settled: SettledRound | undefined;
   try {
     settled = await withTransaction(deps.pool, async (client) => {
-      attempted = undefined;
-      const { rows } = await client.query<{ id: bigint }>(NEXT_ROUND);
-      attempted = rows[0]?.id;
+      attempted = undefined; // a retry that fails before it claims must not charge the last round
+      attempted = await claimNextSettlingRound(client);
       return attempted === undefined ? undefined : settleRoundInDb(client, attempted);
     });
   } catch (err) {
     // A lost or busy database is nobody's round's fault: the loop backs off and tries again.
     if (attempted === undefined || isTransient(err)) throw err;
-    await recordFailure(deps, attempted, err, quarantineAfter);
+    await recordFailure(deps, attempted, err);
     throw err;
   }
   if (!settled) return undefined;

@@ -1,12 +1,14 @@
 // GET /v1/admin/rounds: the operator page's round table, live and past, with each round's
 // totals in one read (GET /v1/rounds leaves totals out to stay cheap for players).
 import type { FastifyInstance } from 'fastify';
+import { listQuarantined, releaseQuarantined } from '../../betting/quarantine.ts';
 import { roundJson } from '../../betting/round-view.ts';
 import { roundSummaries } from '../../betting/round-summaries.ts';
 import { listRounds } from '../../betting/rounds.ts';
 import type { Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { appError } from '../../errors.ts';
+import { idJson } from '../../ledger/json.ts';
 import { bearer, cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
 
 const PAGE = 20;
@@ -34,46 +36,30 @@ export function operatorRoundRoutes(app: FastifyInstance, deps: AppDeps, guard: 
   app.get(
     '/v1/admin/rounds/quarantined',
     { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer } },
-    async () => {
-      const { rows } = await deps.pool.query<{
-        round_id: bigint;
-        failures: number;
-        last_error: string;
-        last_failed_at: Date;
-        quarantined_at: Date;
-      }>(
-        `SELECT f.round_id, f.failures, f.last_error, f.last_failed_at, f.quarantined_at
-         FROM settlement_failures f JOIN rounds r ON r.id = f.round_id
-         WHERE f.quarantined_at IS NOT NULL AND r.status = 'SETTLING' ORDER BY f.round_id`,
-      );
-      return {
-        rounds: rows.map((r) => ({
-          roundId: Number(r.round_id),
-          failures: r.failures,
-          lastError: r.last_error,
-          lastFailedAt: r.last_failed_at.toISOString(),
-          quarantinedAt: r.quarantined_at.toISOString(),
-        })),
-      };
-    },
+    async () => ({
+      rounds: (await listQuarantined(deps.pool)).map((r) => ({
+        roundId: idJson(r.roundId),
+        failures: r.failures,
+        lastError: r.lastError,
+        lastFailedAt: r.lastFailedAt.toISOString(),
+        quarantinedAt: r.quarantinedAt.toISOString(),
+      })),
+    }),
   );
   app.post<{ Params: { id: string } }>(
     '/v1/admin/rounds/:id/retry-settlement',
     { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer, params: idParam } },
     async (req) => {
       const roundId = parseId(req.params.id);
-      const { rowCount } = await deps.pool.query(
-        `DELETE FROM settlement_failures f USING rounds r
-         WHERE f.round_id = $1 AND r.id = f.round_id AND r.status = 'SETTLING' AND f.quarantined_at IS NOT NULL`,
-        [roundId],
-      );
-      if (rowCount !== 1) throw appError('NOT_FOUND', `Round ${roundId} is not quarantined`);
+      if (!(await releaseQuarantined(deps.pool, roundId))) {
+        throw appError('NOT_FOUND', `Round ${roundId} is not quarantined`);
+      }
       req.log.info(
-        { audit: 'retry-settlement', roundId: roundId.toString(), actor: req.principal?.username },
-        'audit',
+        { audit: 'round_retry_settlement', actor: req.principal?.username, roundId: req.params.id },
+        'operator retry settlement',
       );
       deps.events.publish([{ type: 'wake', worker: 'settle' }]);
-      return { roundId: Number(roundId), quarantined: false };
+      return { roundId: idJson(roundId), quarantined: false };
     },
   );
 }

@@ -1,0 +1,88 @@
+// Rounds whose settlement keeps failing (migration 0006): each failed settlement is counted
+// against its round, the settle worker takes the round with the fewest failures first, and a
+// round that failed QUARANTINE_AFTER times is set aside until an operator retries or voids it.
+// Every query about quarantine lives here, so the worker, the meter and the admin routes agree.
+import type { Queryable } from '../db/pool.ts';
+
+/** Failed settlements after which a round is set aside for an operator. */
+export const QUARANTINE_AFTER = 5;
+
+/** The SETTLING rounds that are set aside (as a FROM clause, for lists and counts). */
+export const QUARANTINED_ROUNDS = `settlement_failures f JOIN rounds r ON r.id = f.round_id
+  WHERE f.quarantined_at IS NOT NULL AND r.status = 'SETTLING'`;
+
+// The next round to settle: not quarantined, the fewest failures first, then the oldest, so a
+// round that keeps failing goes to the back of the line instead of blocking it.
+const NEXT_ROUND = `
+  SELECT r.id FROM rounds r LEFT JOIN settlement_failures f ON f.round_id = r.id
+  WHERE r.status = 'SETTLING' AND f.quarantined_at IS NULL
+  ORDER BY coalesce(f.failures, 0), r.id
+  LIMIT 1 FOR UPDATE OF r SKIP LOCKED`;
+
+const RECORD_FAILURE = `
+  INSERT INTO settlement_failures AS f (round_id, failures, last_error)
+  VALUES ($1, 1, $2)
+  ON CONFLICT (round_id) DO UPDATE SET
+    failures = f.failures + 1, last_error = $2, last_failed_at = now(),
+    quarantined_at = CASE WHEN f.failures + 1 >= $3 THEN now() END
+  RETURNING failures, quarantined_at IS NOT NULL AS quarantined`;
+
+/** Locks and returns the next round to settle (SKIP LOCKED), or undefined. */
+export async function claimNextSettlingRound(db: Queryable): Promise<bigint | undefined> {
+  const { rows } = await db.query<{ id: bigint }>(NEXT_ROUND);
+  return rows[0]?.id;
+}
+
+/** Counts a failed settlement of the round; quarantines it at QUARANTINE_AFTER. */
+export async function recordSettlementFailure(
+  db: Queryable,
+  roundId: bigint,
+  error: string,
+): Promise<{ failures: number; quarantined: boolean }> {
+  const { rows } = await db.query<{ failures: number; quarantined: boolean }>(RECORD_FAILURE, [
+    roundId,
+    error,
+    QUARANTINE_AFTER,
+  ]);
+  const row = rows[0];
+  if (!row) throw new Error(`recording a settlement failure of round ${roundId} returned no row`);
+  return row;
+}
+
+export interface QuarantinedRound {
+  roundId: bigint;
+  failures: number;
+  lastError: string;
+  lastFailedAt: Date;
+  quarantinedAt: Date;
+}
+
+export async function listQuarantined(db: Queryable): Promise<QuarantinedRound[]> {
+  const { rows } = await db.query<{
+    round_id: bigint;
+    failures: number;
+    last_error: string;
+    last_failed_at: Date;
+    quarantined_at: Date;
+  }>(
+    `SELECT f.round_id, f.failures, f.last_error, f.last_failed_at, f.quarantined_at
+     FROM ${QUARANTINED_ROUNDS} ORDER BY f.round_id`,
+  );
+  return rows.map((r) => ({
+    roundId: r.round_id,
+    failures: r.failures,
+    lastError: r.last_error,
+    lastFailedAt: r.last_failed_at,
+    quarantinedAt: r.quarantined_at,
+  }));
+}
+
+/** Puts a quarantined SETTLING round back in line (its failure count starts again); false if it was not quarantined. */
+export async function releaseQuarantined(db: Queryable, roundId: bigint): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `DELETE FROM settlement_failures f USING rounds r
+     WHERE f.round_id = $1 AND r.id = f.round_id AND r.status = 'SETTLING' AND f.quarantined_at IS NOT NULL`,
+    [roundId],
+  );
+  return rowCount === 1;
+}
