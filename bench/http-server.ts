@@ -3,10 +3,9 @@
 // server is the very command production runs. Its RSS is sampled from /proc while it works.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, httpOk } from '../scripts/lib/ports.ts';
 import { sleep } from '../test/helpers/util.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,26 +21,6 @@ export interface ApiProcess {
   /** Why the process is gone (a crash under load must not look like a slow server), else undefined. */
   exit(): string | undefined;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const address = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no free port');
-  return address.port;
-}
-
-function status(port: number, urlPath: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-    req.setTimeout(1000, () => req.destroy());
-  });
 }
 
 /** VmRSS of a process in MiB, from /proc (the child is node itself, no wrapper shell). */
@@ -164,7 +143,7 @@ export async function startApi(opts: {
   };
   // Ready when /readyz answers 200 (PostgreSQL reachable, routes registered).
   const deadline = Date.now() + 60_000;
-  while ((await status(port, '/readyz')) !== 200) {
+  while (!(await httpOk(`http://127.0.0.1:${port}/readyz`).catch(() => false))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`API process did not become ready (exit code ${child.exitCode})`);

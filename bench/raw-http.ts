@@ -29,11 +29,6 @@ export class RawHttpPool {
     for (let i = 0; i < size; i++) this.open();
   }
 
-  /** Requests queued for a free socket (their latency already runs). */
-  get backlog(): number {
-    return this.waiting.length;
-  }
-
   request(req: RawRequest): void {
     const conn = this.idle.pop();
     if (conn) this.send(conn, req);

@@ -5,7 +5,7 @@
 // (SCHED_NONE): the primary never touches a request.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../observability/logger.ts';
-import type { Runtime } from './runtime.ts';
+import { shutdownOn, type Runtime } from './runtime.ts';
 import type { Role } from './start.ts';
 
 /** Roles that may run N times on one port: they keep no state and serve the same port. */
@@ -40,12 +40,11 @@ export async function runPrimary(rt: Runtime, processes: number, logger: Logger)
   });
   logger.info({ processes }, 'API processes started');
 
-  const shutdown = async (reason: string, code = 0) => {
-    if (stopping) return;
+  shutdownOn(rt, (reason, code) => {
     stopping = true;
     logger.info({ reason }, 'shutting down the API processes');
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    await Promise.all(
+    void Promise.all(
       workers.map(
         (w) =>
           new Promise<void>((resolve) => {
@@ -55,15 +54,8 @@ export async function runPrimary(rt: Runtime, processes: number, logger: Logger)
             setTimeout(() => w.process.kill('SIGKILL'), 10_000).unref();
           }),
       ),
-    );
-    await rt.close();
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  void rt.databaseExited?.then((exit) => {
-    if (stopping) return;
-    logger.warn(`embedded PostgreSQL stopped (exit code ${exit.code}); shutting down`);
-    void shutdown('embedded PostgreSQL stopped', exit.code === 0 ? 0 : 1);
+    )
+      .then(() => rt.close())
+      .finally(() => process.exit(code));
   });
 }

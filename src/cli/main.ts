@@ -11,7 +11,7 @@ import { idJson } from '../ledger/json.ts';
 import { describeError } from '../observability/describe-error.ts';
 import { createLogger } from '../observability/logger.ts';
 import { checkProcesses, isClusterWorker, runPrimary } from './cluster.ts';
-import { openRuntime, type Runtime } from './runtime.ts';
+import { openRuntime, shutdownOn, type Runtime } from './runtime.ts';
 import { parseRoles, startRoles } from './start.ts';
 import { fairnessFromApi, fairnessFromDatabase } from './fairness.ts';
 import { simulateCommand, type SimulateFlags } from './simulate.ts';
@@ -64,29 +64,17 @@ program
     if (processes > 1 && !isClusterWorker()) return runPrimary(rt, processes, logger);
     const started = await startRoles(rt, roles);
     if (started.app) logger.info(`colorbet listening on http://${config.host}:${config.port}`);
-    let stopping = false;
-    const shutdown = async (reason: string, code = 0) => {
-      if (stopping) return;
-      stopping = true;
+    shutdownOn(rt, (reason, code) => {
       logger.info({ reason }, 'shutting down');
-      try {
-        await started.stop();
-        await rt.close();
-      } catch (err) {
-        logger.warn(`shutdown: ${describeError(err)}`);
-      }
-      process.exit(code);
-    };
-    process.once('SIGINT', () => void shutdown('SIGINT'));
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
-    // The embedded server this process started has stopped under it (Ctrl-C reached it first,
-    // or it crashed): nothing can be served without it, so stop too; a supervisor restarts both.
-    void rt.databaseExited?.then((exit) => {
-      if (stopping) return;
-      const clean = exit.code === 0;
-      const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-      logger[clean ? 'warn' : 'error'](`embedded PostgreSQL stopped (${how}); shutting down`);
-      void shutdown('embedded PostgreSQL stopped', clean ? 0 : 1);
+      void (async () => {
+        try {
+          await started.stop();
+          await rt.close();
+        } catch (err) {
+          logger.warn(`shutdown: ${describeError(err)}`);
+        }
+        process.exit(code);
+      })();
     });
   });
 

@@ -6,6 +6,7 @@
 // share a batch: the later one goes in another batch (possibly one in flight at the same time),
 // whose key claim waits for the first batch to commit and then replays the first's answer.
 import { appError } from '../errors.ts';
+import { claimId } from './idempotency.ts';
 
 export interface GroupCommitOptions {
   /** How long the first operation of a batch waits for company. */
@@ -38,10 +39,6 @@ export class GroupCommit<S extends Batchable, R> {
     private readonly options: GroupCommitOptions,
     private readonly observe: (size: number, waitingAfter: number) => void = () => undefined,
   ) {}
-
-  get waiting(): number {
-    return this.queue.length;
-  }
 
   submit(submission: S): Promise<R> {
     if (this.queue.length >= this.options.maxQueue) {
@@ -90,9 +87,7 @@ export class GroupCommit<S extends Batchable, R> {
     const rest: Waiting<S, R>[] = [];
     const keys = new Set<string>();
     for (const w of this.queue) {
-      const key = w.submission.idempotency
-        ? `${w.submission.idempotency.scope}\u0000${w.submission.idempotency.key}`
-        : undefined;
+      const key = w.submission.idempotency ? claimId(w.submission.idempotency) : undefined;
       if (batch.length >= this.options.maxBatch || (key !== undefined && keys.has(key))) {
         rest.push(w);
         continue;

@@ -36,41 +36,8 @@ function stableJson(value: unknown, depth: number): string {
   return JSON.stringify(typeof value === 'bigint' ? value.toString() : value) ?? 'null';
 }
 
-/**
- * Claims the key for this transaction. Returns the stored response when the key was already
- * used for the same request, throws IDEMPOTENCY_CONFLICT when it was used for another.
- */
-export async function claimKey(db: Queryable, claim: IdempotencyClaim): Promise<StoredResponse | undefined> {
-  const inserted = await db.query(
-    `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
-     ON CONFLICT (scope, key) DO NOTHING`,
-    [claim.scope, claim.key, claim.requestHash],
-  );
-  if (inserted.rowCount === 1) return undefined;
-  const { rows } = await db.query<{ request_hash: string; status_code: number | null; response: unknown }>(
-    'SELECT request_hash, status_code, response FROM idempotency_keys WHERE scope = $1 AND key = $2',
-    [claim.scope, claim.key],
-  );
-  const row = rows[0];
-  if (!row) throw appError('IDEMPOTENCY_IN_PROGRESS');
-  if (row.request_hash !== claim.requestHash) throw appError('IDEMPOTENCY_CONFLICT');
-  if (row.status_code === null) throw appError('IDEMPOTENCY_IN_PROGRESS');
-  return { status: row.status_code, body: row.response };
-}
-
-/** Records the answer on the key row this transaction claimed; an answer, once stored, never changes. */
-export async function storeResponse(
-  db: Queryable,
-  claim: IdempotencyClaim,
-  response: StoredResponse,
-): Promise<void> {
-  const { rowCount } = await db.query(
-    `UPDATE idempotency_keys SET status_code = $3, response = $4
-     WHERE scope = $1 AND key = $2 AND status_code IS NULL`,
-    [claim.scope, claim.key, response.status, JSON.stringify(response.body)],
-  );
-  if (rowCount !== 1) throw new Error(`idempotency key ${claim.key} was not claimed by this transaction`);
-}
+/** One key's identity across callers' scopes, for telling two uses of a key apart in memory. */
+export const claimId = (c: { scope: string; key: string }): string => `${c.scope}\u0000${c.key}`;
 
 /** What a claim found: the key is this transaction's now, or a stored answer, or a refusal. */
 export type ClaimResult =
@@ -93,9 +60,8 @@ export async function claimKeys(db: Queryable, claims: readonly IdempotencyClaim
      RETURNING scope, key`,
     values: [claims.map((c) => c.scope), claims.map((c) => c.key), claims.map((c) => c.requestHash)],
   });
-  const id = (c: { scope: string; key: string }) => `${c.scope}\u0000${c.key}`;
-  const mine = new Set(inserted.rows.map(id));
-  const others = claims.filter((c) => !mine.has(id(c)));
+  const mine = new Set(inserted.rows.map(claimId));
+  const others = claims.filter((c) => !mine.has(claimId(c)));
   const found = new Map<string, { request_hash: string; status_code: number | null; response: unknown }>();
   if (others.length) {
     const { rows } = await db.query<{
@@ -109,11 +75,11 @@ export async function claimKeys(db: Queryable, claims: readonly IdempotencyClaim
        FROM idempotency_keys k JOIN unnest($1::text[], $2::text[]) AS c(scope, key) USING (scope, key)`,
       [others.map((c) => c.scope), others.map((c) => c.key)],
     );
-    for (const r of rows) found.set(id(r), r);
+    for (const r of rows) found.set(claimId(r), r);
   }
   return claims.map((c): ClaimResult => {
-    if (mine.has(id(c))) return { claimed: true };
-    const row = found.get(id(c));
+    if (mine.has(claimId(c))) return { claimed: true };
+    const row = found.get(claimId(c));
     if (!row) return { claimed: false, error: appError('IDEMPOTENCY_IN_PROGRESS') };
     if (row.request_hash !== c.requestHash)
       return { claimed: false, error: appError('IDEMPOTENCY_CONFLICT') };

@@ -13,7 +13,13 @@ import type { Pool, PoolClient } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { AppError, fromPgError } from '../errors.ts';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
-import { claimKeys, storeResponses, type IdempotencyClaim, type StoredResponse } from './idempotency.ts';
+import {
+  claimId,
+  claimKeys,
+  storeResponses,
+  type IdempotencyClaim,
+  type StoredResponse,
+} from './idempotency.ts';
 
 export interface OperationContext {
   requestId?: string | undefined;
@@ -228,7 +234,7 @@ export class TransactionService<Op extends { type: string }> {
     const distinct: { i: number; claim: IdempotencyClaim }[] = [];
     submissions.forEach((s, i) => {
       if (!s.idempotency) return;
-      const id = `${s.idempotency.scope}\u0000${s.idempotency.key}`;
+      const id = claimId(s.idempotency);
       const first = firstUse.get(id);
       if (first === undefined) {
         firstUse.set(id, i);

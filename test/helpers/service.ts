@@ -2,6 +2,7 @@
 // PostgreSQL it starts), so a test can do what a supervisor or a terminal does to the group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { httpOk } from '../../scripts/lib/ports.ts';
 import { cliEnv } from './ledger.ts';
 import { sleep } from './util.ts';
 
@@ -56,9 +57,7 @@ export async function waitReady(service: Service, baseUrl: string, timeoutMs = 6
   void service.exited.then(() => (exited = true));
   while (Date.now() - started < timeoutMs) {
     if (exited) throw new Error(`the service exited before it was ready:\n${service.output.text}`);
-    const ok = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(1000) })
-      .then((r) => r.ok)
-      .catch(() => false);
+    const ok = await httpOk(`${baseUrl}/readyz`).catch(() => false);
     if (ok) return Date.now() - started;
     await sleep(50);
   }
