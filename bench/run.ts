@@ -12,7 +12,8 @@ import { withTransaction } from '../src/db/transaction.ts';
 import { openRound } from '../src/betting/rounds.ts';
 import { matchBets, type IncomingBet, type RestingBet } from '../src/betting/matching.ts';
 import { runMatchPass } from '../src/betting/match-pass.ts';
-import { settleRoundInDb } from '../src/betting/settle.ts';
+import { settleNext } from '../src/workers/settle.ts';
+import { finalPass } from '../src/workers/match.ts';
 import { closeRound } from '../src/betting/rounds.ts';
 import { benchDatabase, machine, percentile } from './setup.ts';
 
@@ -123,11 +124,17 @@ try {
     `matching pass in PostgreSQL: ${pass} bets booked in ${matchSeconds.toFixed(2)} s (${(pass / matchSeconds).toFixed(0)} bets/s)`,
   );
 
-  // 4. Close and settle that round in one transaction.
+  // 4. Close, reveal and settle that round in chunks of players.
   await withTransaction(db.pool, (c) => closeRound(c, round.id));
-  await db.pool.query(`UPDATE rounds SET status = 'SETTLING' WHERE id = $1`, [round.id]);
+  const workerDeps = {
+    pool: db.pool,
+    metrics: deps.metrics,
+    logger: createLogger('silent'),
+    events: localHub(),
+  };
+  while (await finalPass(workerDeps));
   t0 = performance.now();
-  const settled = await withTransaction(db.pool, (c) => settleRoundInDb(c, round.id));
+  const settled = await settleNext({ ...workerDeps, chunkPlayers: config.settleChunkPlayers });
   say(
     `settlement of one round: ${settled?.bets} bets, ${settled?.players} players in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
   );

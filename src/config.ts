@@ -6,6 +6,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string | undefined;
+  /** A streaming replica of DATABASE_URL for reads that may lag (history, lists, reports). */
+  readonly databaseReadUrl: string | undefined;
   readonly redisUrl: string | undefined;
   readonly dataDir: string;
   /** Embedded default: how long start waits for a crashed server's processes to leave DATA_DIR. */
@@ -36,6 +38,8 @@ export interface Config {
   readonly batchInFlight: number;
   /** Serves POST /v1/bench/noop-bet (validation and auth, no database) for the benchmark. */
   readonly benchRoutes: boolean;
+  /** Players settled per chunk transaction (SETTLE_CHUNK_PLAYERS). */
+  readonly settleChunkPlayers: number;
 }
 
 export class ConfigError extends Error {
@@ -113,12 +117,19 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const databaseReadUrl = url(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']);
+  if (databaseReadUrl !== undefined && databaseUrl === undefined) {
+    // The embedded server has no replication set up: a replica of it is not a supported setup.
+    throw new ConfigError('DATABASE_READ_URL', 'needs DATABASE_URL (the primary it replicates)');
+  }
   const host = env.HOST ?? '127.0.0.1';
   if (host.trim() === '') throw new ConfigError('HOST', 'must not be empty');
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535),
     host,
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
+    databaseReadUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     dataDir: path.resolve(env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : '.colorbet'),
     embeddedStartTimeoutSeconds: integer(env, 'EMBEDDED_START_TIMEOUT_SECONDS', 30, 1, 3600),
@@ -146,5 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
     batchQueueMax: integer(env, 'BATCH_QUEUE_MAX', 20_000, 1, 10_000_000),
     batchInFlight: integer(env, 'BATCH_IN_FLIGHT', 3, 1, 64),
     benchRoutes: flag(env, 'BENCH_ROUTES'),
+    // Players settled per transaction: bounded work and locks per step of a huge round.
+    settleChunkPlayers: integer(env, 'SETTLE_CHUNK_PLAYERS', 2000, 1, 100_000),
   });
 }

@@ -38,7 +38,7 @@ before(async () => {
       ...process.env,
       DATABASE_URL: db.url,
       PORT: String(port),
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'debug', // per-bet settlement lines are debug (one info line per chunk)
       AUTH_SECRET: SECRET,
       ROUND_SECONDS: '2',
       DEMO_PLAYERS: '0',

@@ -1,16 +1,17 @@
-// Exactly-once settlement under crashes and races. A real settle worker process is killed
-// (SIGKILL) while its settlement transaction has written the transfers but not committed:
-// nothing may be paid, and the next worker must settle the round once. Two settlers racing on
-// one round must settle it once.
+// Exactly-once settlement under crashes and races. Rounds settle in chunks of players. A real
+// settle worker process is killed (SIGKILL) after its first chunk committed, while its second
+// chunk's transaction has written the transfers but not committed: the first chunk's players
+// are paid, nobody else is, and the next worker resumes and settles every player once. Two
+// settlers racing on one round, or on one chunk, must settle it once.
 import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { closeRound } from '../src/betting/rounds.ts';
-import { settleRoundInDb } from '../src/betting/settle.ts';
+import { settleChunkById } from '../src/betting/settle.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { consumeBetEvents, finalPass } from '../src/workers/match.ts';
-import { settleNext } from '../src/workers/settle.ts';
+import { settleNext, settleStep } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { fundedPlayers, workerDeps } from './helpers/game.ts';
 import {
@@ -137,42 +138,52 @@ async function assertSettledOnce({ roundId, users }: Setup): Promise<void> {
   await assertAudit(t.db.pool);
 }
 
-test('SIGKILL of a settle worker mid-settlement pays nothing; the next worker settles the round once', async () => {
+test('SIGKILL of a settle worker between chunks: the chunk in hand pays nothing, the next worker resumes and settles each player once', async () => {
   const setup = await settlingRound();
   const { roundId } = setup;
-  const paused = await startSettler({ COLORBET_FAULT_PAUSE_SETTLE_MS: '5000' });
+  // One player per chunk: chunk 0 is the lowest user id.
+  const paused = await startSettler({ COLORBET_FAULT_PAUSE_SETTLE_MS: '5000', SETTLE_CHUNK_PLAYERS: '1' });
   await waitFor(
-    'the fault pause line',
+    'the fault pause line of the second chunk',
     async () =>
-      new RegExp(`fault: paused settling round ${roundId}\\b`).test(paused.output.stdout) ? true : undefined,
+      new RegExp(`fault: paused settling round ${roundId} chunk 1\\b`).test(paused.output.stdout)
+        ? true
+        : undefined,
     30_000,
   );
-  // The transfers are written inside the open transaction: nothing of it is visible yet.
+  // Chunk 0 committed; chunk 1's transfers are written inside its open transaction.
   await kill9(paused.child);
   assert.equal(paused.child.signalCode, 'SIGKILL');
 
   assert.equal(await roundStatus(roundId), 'SETTLING', 'the round is still SETTLING');
+  const [first, ...rest] = [...setup.users].sort((a, b) => a - b);
+  assert.deepEqual(
+    (
+      await t.db.pool.query<{ user_id: bigint }>(
+        'SELECT user_id FROM round_settlements WHERE round_id = $1',
+        [roundId],
+      )
+    ).rows.map((r) => Number(r.user_id)),
+    [first],
+    'only the first chunk is settled',
+  );
   assert.equal(
     await count(
-      `SELECT count(*) AS n FROM transfers WHERE round_id = $1 AND kind IN ('settlement', 'commission', 'void_refund')`,
-      [roundId],
+      `SELECT count(*) AS n FROM transfers WHERE round_id = $1 AND kind IN ('settlement', 'commission', 'void_refund')
+         AND user_id <> $2`,
+      [roundId, first],
     ),
     0,
-    'no settlement transfers',
+    'no settlement transfers beyond the first chunk',
   );
-  assert.equal(await count('SELECT count(*) AS n FROM round_settlements WHERE round_id = $1', [roundId]), 0);
-  assert.equal(
-    await count(`SELECT count(*) AS n FROM bets WHERE round_id = $1 AND status = 'SETTLED'`, [roundId]),
-    0,
-  );
-  for (const userId of setup.users) {
+  for (const userId of rest) {
     const staked = await count(
       `SELECT coalesce(sum(amount), 0) AS n FROM transfers WHERE kind = 'stake' AND user_id = $1`,
       [userId],
     );
     assert.equal(await ledgerBalance(t.db.pool, userId), BigInt(FUNDS - staked), `player ${userId} not paid`);
   }
-  // PostgreSQL notices the dead client and rolls its transaction back, releasing the round.
+  // PostgreSQL notices the dead client and rolls its transaction back, releasing the chunk.
   await waitFor('the killed worker session to end', async () =>
     (await count(
       `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
@@ -182,7 +193,7 @@ test('SIGKILL of a settle worker mid-settlement pays nothing; the next worker se
       : undefined,
   );
 
-  const normal = await startSettler();
+  const normal = await startSettler({ SETTLE_CHUNK_PLAYERS: '1' });
   await waitFor(
     `round ${roundId} to be settled by the restarted worker`,
     async () => ((await roundStatus(roundId)) === 'SETTLED' ? true : undefined),
@@ -204,16 +215,18 @@ test('settleNext run twice at once on the same round: exactly one settles it', a
   }
 });
 
-test('two settlements of the same round id without SKIP LOCKED: the second waits, then finds it settled', async () => {
+test('two settlements of the same chunk without SKIP LOCKED: the second waits, then finds it settled', async () => {
   for (let i = 0; i < 5; i++) {
     const setup = await settlingRound();
+    assert.equal((await settleStep(deps()))?.kind, 'planned');
     const results = await Promise.all(
-      pools.map((pool) => withTransaction(pool, (client) => settleRoundInDb(client, setup.roundId))),
+      pools.map((pool) => withTransaction(pool, (client) => settleChunkById(client, setup.roundId, 0))),
     );
     assert.equal(results.filter((r) => r !== undefined).length, 1, `round ${setup.roundId}`);
+    assert.equal((await settleNext(deps()))?.roundId, setup.roundId);
     await assertSettledOnce(setup);
     // And once SETTLED, another attempt does nothing.
-    assert.equal(await withTransaction(t.db.pool, (c) => settleRoundInDb(c, setup.roundId)), undefined);
+    assert.equal(await withTransaction(t.db.pool, (c) => settleChunkById(c, setup.roundId, 0)), undefined);
     assert.equal(await settleNext(deps()), undefined);
     await assertSettledOnce(setup);
   }

@@ -1,4 +1,4 @@
-// Rounds whose settlement keeps failing (migration 0006): each failed settlement is counted
+// Rounds whose settlement keeps failing (migration 0006): each failed settlement step is counted
 // against its round, the settle worker takes the round with the fewest failures first, and a
 // round that failed QUARANTINE_AFTER times is set aside until an operator retries or voids it.
 // Every query about quarantine lives here, so the worker, the meter and the admin routes agree.
@@ -11,11 +11,24 @@ export const QUARANTINE_AFTER = 5;
 export const QUARANTINED_ROUNDS = `settlement_failures f JOIN rounds r ON r.id = f.round_id
   WHERE f.quarantined_at IS NOT NULL AND r.status = 'SETTLING'`;
 
-// The next round to settle: not quarantined, the fewest failures first, then the oldest, so a
-// round that keeps failing goes to the back of the line instead of blocking it.
+// Rounds settle in chunks of players (migration 0007). The next chunk to settle: of a round
+// not quarantined, the fewest failures first, then the oldest round and its first chunk, so a
+// round that keeps failing goes to the back of the line instead of blocking it. SKIP LOCKED
+// lets several workers share one round's chunks.
+const NEXT_CHUNK = `
+  SELECT c.round_id, c.chunk, c.first_user_id, c.last_user_id
+  FROM settlement_chunks c JOIN rounds r ON r.id = c.round_id
+  LEFT JOIN settlement_failures f ON f.round_id = c.round_id
+  WHERE c.settled_at IS NULL AND r.status = 'SETTLING' AND f.quarantined_at IS NULL
+  ORDER BY coalesce(f.failures, 0), c.round_id, c.chunk
+  LIMIT 1 FOR UPDATE OF c SKIP LOCKED`;
+
+// The next round to plan (no chunks yet) or to finish (every chunk settled), in the same order.
+// A round with a chunk still unsettled, or being settled by another worker, is not one of them.
 const NEXT_ROUND = `
   SELECT r.id FROM rounds r LEFT JOIN settlement_failures f ON f.round_id = r.id
   WHERE r.status = 'SETTLING' AND f.quarantined_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM settlement_chunks c WHERE c.round_id = r.id AND c.settled_at IS NULL)
   ORDER BY coalesce(f.failures, 0), r.id
   LIMIT 1 FOR UPDATE OF r SKIP LOCKED`;
 
@@ -27,7 +40,28 @@ const RECORD_FAILURE = `
     quarantined_at = CASE WHEN f.failures + 1 >= $3 THEN now() END
   RETURNING failures, quarantined_at IS NOT NULL AS quarantined`;
 
-/** Locks and returns the next round to settle (SKIP LOCKED), or undefined. */
+export interface ChunkRange {
+  roundId: bigint;
+  chunk: number;
+  firstUserId: bigint;
+  lastUserId: bigint;
+}
+
+/** Locks and returns the next unsettled chunk of a round in line (SKIP LOCKED), or undefined. */
+export async function claimNextChunk(db: Queryable): Promise<ChunkRange | undefined> {
+  const { rows } = await db.query<{
+    round_id: bigint;
+    chunk: number;
+    first_user_id: bigint;
+    last_user_id: bigint;
+  }>(NEXT_CHUNK);
+  const c = rows[0];
+  return (
+    c && { roundId: c.round_id, chunk: c.chunk, firstUserId: c.first_user_id, lastUserId: c.last_user_id }
+  );
+}
+
+/** Locks and returns the next round to plan or finish (SKIP LOCKED), or undefined. */
 export async function claimNextSettlingRound(db: Queryable): Promise<bigint | undefined> {
   const { rows } = await db.query<{ id: bigint }>(NEXT_ROUND);
   return rows[0]?.id;

@@ -2,10 +2,27 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { matchBets } from './matching.ts';
-import { settleRound, voidRound, type RoundSettlement, type SettleBet } from './settlement.ts';
+import {
+  settleBooked,
+  settleRound,
+  voidRound,
+  type BookedBet,
+  type RoundSettlement,
+  type SettleBet,
+  type SettleMatch,
+} from './settlement.ts';
 import { arbitraryBets, loadSettlementScenarios, SIDES } from './vectors.test-helper.ts';
 
 const sum = (values: readonly bigint[]): bigint => values.reduce((a, b) => a + b, 0n);
+
+/** Each bet with the sum of its matches, as the book records it on the bet row. */
+function booked(bets: readonly SettleBet[], matches: readonly SettleMatch[]): BookedBet[] {
+  const matched = new Map<string, bigint>();
+  for (const m of matches) {
+    for (const id of [m.betId, m.againstId]) matched.set(id, (matched.get(id) ?? 0n) + m.amount);
+  }
+  return bets.map((bet) => ({ ...bet, matched: matched.get(bet.id) ?? 0n }));
+}
 
 void describe('settlement reference scenarios', () => {
   for (const scenario of loadSettlementScenarios()) {
@@ -41,6 +58,13 @@ void describe('settlement reference scenarios', () => {
         expectedPlayers,
       );
       assert.equal(settled.houseCommission, scenario.expected.houseCommission);
+      // The chunked settlement's rule (from matched amounts) gives the same answer.
+      const fromBook = settleBooked({
+        result: scenario.result,
+        rakeBps: scenario.rakeBps,
+        bets: booked(bets, fills),
+      });
+      assert.deepEqual(fromBook, settled);
     });
   }
 });
@@ -77,6 +101,30 @@ function assertBalanced(bets: readonly SettleBet[], settled: RoundSettlement): v
 }
 
 void describe('settlement properties', () => {
+  void test('settling players in chunks gives each player and bet what settling the whole round gives', () => {
+    fc.assert(
+      fc.property(arbitraryRound, fc.integer({ min: 1, max: 7 }), (round, chunkPlayers) => {
+        const whole = settleRound(round);
+        const all = booked(round.bets, round.matches);
+        const players = [...new Set(all.map((b) => b.playerId))].sort();
+        const parts: RoundSettlement[] = [];
+        for (let i = 0; i < players.length; i += chunkPlayers) {
+          const chunk = new Set(players.slice(i, i + chunkPlayers));
+          const bets = all.filter((b) => chunk.has(b.playerId));
+          parts.push(settleBooked({ result: round.result, rakeBps: round.rakeBps, bets }));
+        }
+        const byBet = (s: readonly { betId: string }[]) =>
+          [...s].sort((a, b) => (a.betId < b.betId ? -1 : 1));
+        assert.deepEqual(byBet(parts.flatMap((p) => p.bets)), byBet(whole.bets));
+        assert.deepEqual(
+          parts.flatMap((p) => p.players),
+          whole.players,
+        );
+        assert.equal(sum(parts.map((p) => p.houseCommission)), whole.houseCommission);
+      }),
+    );
+  });
+
   void test('escrow ends at exactly zero: payouts + refunds = received + commission = staked', () => {
     fc.assert(
       fc.property(arbitraryRound, (round) => assertBalanced(round.bets, settleRound(round))),

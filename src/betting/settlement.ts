@@ -162,15 +162,16 @@ function settlePlayers(
   return [...players.values()].sort(byPlayerId);
 }
 
-export function settleRound(input: SettleRoundInput): RoundSettlement {
-  assertMoney(input.rakeBps, 'rakeBps');
-  if (input.rakeBps > BPS_PER_UNIT)
-    throw new RangeError(`rakeBps must be at most 10000, got ${input.rakeBps}`);
-  if (typeof input.result !== 'string' || input.result.length === 0) {
+function checkTerms(result: string, rakeBps: bigint): void {
+  assertMoney(rakeBps, 'rakeBps');
+  if (rakeBps > BPS_PER_UNIT) throw new RangeError(`rakeBps must be at most 10000, got ${rakeBps}`);
+  if (typeof result !== 'string' || result.length === 0) {
     throw new RangeError('result must be a side name');
   }
-  const tallies = tallyBets(input.bets);
-  applyMatches(tallies, input.matches, input.result);
+}
+
+/** Bet and player settlements from tallies whose matched, won and lost amounts are known. */
+function settleTallies(tallies: Map<string, BetTally>, rakeBps: bigint): RoundSettlement {
   const bets = [...tallies.values()].map((tally): BetSettlement => ({
     betId: tally.bet.id,
     playerId: tally.bet.playerId,
@@ -178,9 +179,45 @@ export function settleRound(input: SettleRoundInput): RoundSettlement {
     payout: 2n * tally.won,
     refund: tally.bet.amount - tally.bet.cancelled - tally.matched,
   }));
-  const players = settlePlayers(tallies.values(), bets, input.rakeBps);
+  const players = settlePlayers(tallies.values(), bets, rakeBps);
   const houseCommission = players.reduce((sum, player) => sum + player.commission, 0n);
   return { bets, players, houseCommission };
+}
+
+export function settleRound(input: SettleRoundInput): RoundSettlement {
+  checkTerms(input.result, input.rakeBps);
+  const tallies = tallyBets(input.bets);
+  applyMatches(tallies, input.matches, input.result);
+  return settleTallies(tallies, input.rakeBps);
+}
+
+/** A bet as the book left it: how much of it was matched (the sum of its matches). */
+export interface BookedBet extends SettleBet {
+  matched: bigint;
+}
+
+/**
+ * The same rule for any subset of a round's players, from each bet's matched amount instead
+ * of the match list: a bet is on one side, so every matched portion of it wins (side is the
+ * result) or loses together. This is what lets a round of a million players settle in chunks
+ * of players, each chunk on its own; settleRound and this agree on every input (the vectors
+ * are checked through both).
+ */
+export function settleBooked(input: {
+  result: string;
+  rakeBps: bigint;
+  bets: readonly BookedBet[];
+}): RoundSettlement {
+  checkTerms(input.result, input.rakeBps);
+  const tallies = tallyBets(input.bets);
+  for (const bet of input.bets) {
+    const tally = tallies.get(bet.id) as BetTally;
+    assertMoney(bet.matched, `matched amount of bet ${bet.id}`);
+    takeMatched(tally, bet.matched);
+    if (bet.side === input.result) tally.won = bet.matched;
+    else tally.lost = bet.matched;
+  }
+  return settleTallies(tallies, input.rakeBps);
 }
 
 /**

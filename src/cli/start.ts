@@ -95,7 +95,8 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
     );
   }
   if (roles.has('match')) workers.push(startMatchWorker(workerDeps));
-  if (roles.has('settle')) workers.push(startSettleWorker(workerDeps));
+  if (roles.has('settle'))
+    workers.push(startSettleWorker({ ...workerDeps, chunkPlayers: config.settleChunkPlayers }));
   if (roles.has('project')) workers.push(...startProjectionWorker(pool, deps.metrics, logger));
   workers.push(startOutboxMeter(pool, deps.metrics, logger));
   let app: FastifyInstance | undefined;

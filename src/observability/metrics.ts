@@ -78,8 +78,19 @@ export function createMetrics(role = 'all') {
     }),
     settlementDuration: new client.Histogram({
       name: 'colorbet_settlement_duration_seconds',
-      help: 'Time to settle one round',
+      help: "Time from a round's settlement plan to SETTLED",
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    settlementChunks: new client.Counter({
+      name: 'colorbet_settlement_chunks_total',
+      help: 'Settlement chunks paid (each a bounded transaction over a range of players)',
+      registers: [registry],
+    }),
+    settlementChunkDuration: new client.Histogram({
+      name: 'colorbet_settlement_chunk_duration_seconds',
+      help: 'Time of one settlement chunk transaction',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
     commission: new client.Counter({
@@ -105,6 +116,18 @@ export function createMetrics(role = 'all') {
     projectionLagSeconds: new client.Gauge({
       name: 'colorbet_projection_lag_seconds',
       help: 'Age of the oldest ledger entry not yet applied to the balance projection',
+      registers: [registry],
+    }),
+    // 0 without DATABASE_READ_URL: lag-tolerant reads then go to the primary.
+    replicaLagSeconds: new client.Gauge({
+      name: 'colorbet_replica_lag_seconds',
+      help: 'How far the read replica is behind the primary (also counts while it is cut off or unreachable)',
+      registers: [registry],
+    }),
+    replicaFallbacks: new client.Counter({
+      name: 'colorbet_replica_fallbacks_total',
+      help: 'Reads meant for the replica that the primary answered, by reason',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     relayed: new client.Counter({

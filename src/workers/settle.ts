@@ -1,10 +1,18 @@
-// Settle worker: claims a SETTLING round (SKIP LOCKED) and settles it in one transaction.
-// A crash rolls the whole round back to SETTLING for the next worker; unique keys make a
-// second settlement of the same (round, player) impossible.
-import { claimNextSettlingRound, recordSettlementFailure } from '../betting/quarantine.ts';
-import { settleRoundInDb, type SettledRound } from '../betting/settle.ts';
+// Settle worker: one bounded step at a time. A step settles the next unsettled chunk of a
+// SETTLING round (SKIP LOCKED, so workers share a round), or plans a round's chunks, or sets a
+// round whose chunks are all settled SETTLED. A crash rolls back only the chunk in hand; the
+// next worker resumes at the first unsettled chunk, and unique keys make a second settlement
+// of the same (round, player) impossible.
+import { claimNextChunk, claimNextSettlingRound, recordSettlementFailure } from '../betting/quarantine.ts';
+import {
+  DEFAULT_CHUNK_PLAYERS,
+  planOrFinish,
+  settleChunkInDb,
+  type RoundStep,
+  type SettledRound,
+} from '../betting/settle.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
-import type { Pool } from '../db/pool.ts';
+import type { Pool, PoolClient } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -16,30 +24,31 @@ export interface SettleDeps {
   metrics: Metrics;
   logger: Logger;
   events: EventHub;
+  /** Players per settlement chunk (SETTLE_CHUNK_PLAYERS). */
+  chunkPlayers?: number;
 }
 
+/** The events of a settled or voided round, or of one chunk's players (no round event until the round is final). */
 export function settledEvents(s: SettledRound): LiveEvent[] {
+  const roundId = s.roundId.toString();
   return [
-    { type: 'round', roundId: s.roundId.toString(), status: s.outcome },
-    ...s.userIds.map((u): LiveEvent => ({
-      type: 'balance',
-      userId: u.toString(),
-      roundId: s.roundId.toString(),
-    })),
+    ...(s.chunk === undefined ? [{ type: 'round', roundId, status: s.outcome } as const] : []),
+    ...s.userIds.map((u): LiveEvent => ({ type: 'balance', userId: u.toString(), roundId })),
     ...s.userIds.map((u): LiveEvent => ({
       type: 'bet',
       userId: u.toString(),
       betId: '*',
-      roundId: s.roundId.toString(),
+      roundId,
       status: s.outcome,
     })),
   ];
 }
 
-/** One line per settled bet, with the request id that placed it. */
+/** One debug line per settled bet, with the request id that placed it (the audit trail). */
 export function logSettledBets(logger: Logger, s: SettledRound): void {
+  if (!logger.isLevelEnabled('debug')) return;
   for (const b of s.betResults) {
-    logger.info(
+    logger.debug(
       {
         requestId: b.requestId,
         betId: b.betId,
@@ -65,7 +74,7 @@ function isTransient(err: unknown): boolean {
   );
 }
 
-/** Counts a failed settlement against its round; at the threshold the round is quarantined. */
+/** Counts a failed settlement step against its round; at the threshold the round is quarantined. */
 async function recordFailure(deps: SettleDeps, roundId: bigint, err: unknown): Promise<void> {
   const error = describeError(err);
   const r = await recordSettlementFailure(deps.pool, roundId, error);
@@ -75,28 +84,52 @@ async function recordFailure(deps: SettleDeps, roundId: bigint, err: unknown): P
   else deps.logger.warn(fields, 'round settlement failed; later rounds go first');
 }
 
-export async function settleNext(deps: SettleDeps): Promise<SettledRound | undefined> {
-  const started = process.hrtime.bigint();
+/**
+ * One transaction on behalf of a round: `work` names the round it takes up, and a failure
+ * after that, unless the database itself was the trouble, is counted against that round.
+ */
+async function onBehalfOfRound<T>(
+  deps: SettleDeps,
+  work: (client: PoolClient, takeUp: (roundId: bigint) => void) => Promise<T>,
+): Promise<T> {
   let attempted: bigint | undefined;
-  let settled: SettledRound | undefined;
   try {
-    settled = await withTransaction(deps.pool, async (client) => {
+    return await withTransaction(deps.pool, (client) => {
       attempted = undefined; // a retry that fails before it claims must not charge the last round
-      attempted = await claimNextSettlingRound(client);
-      return attempted === undefined ? undefined : settleRoundInDb(client, attempted);
+      return work(client, (roundId) => (attempted = roundId));
     });
   } catch (err) {
     // A lost or busy database is nobody's round's fault: the loop backs off and tries again.
-    if (attempted === undefined || isTransient(err)) throw err;
-    await recordFailure(deps, attempted, err);
+    if (attempted !== undefined && !isTransient(err)) await recordFailure(deps, attempted, err);
     throw err;
   }
-  if (!settled) return undefined;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  deps.metrics.settlements.inc({ outcome: 'settled' });
-  deps.metrics.settlementDuration.observe(seconds);
+}
+
+export type SettleStep = { kind: 'chunk'; settled: SettledRound; seconds: number } | RoundStep;
+
+function afterChunk(deps: SettleDeps, settled: SettledRound, seconds: number): void {
+  deps.metrics.settlementChunks.inc();
+  deps.metrics.settlementChunkDuration.observe(seconds);
   deps.metrics.commission.inc(Number(settled.commission));
   logSettledBets(deps.logger, settled);
+  deps.logger.info(
+    {
+      roundId: settled.roundId.toString(),
+      chunk: settled.chunk,
+      players: settled.players,
+      bets: settled.bets,
+      commission: settled.commission.toString(),
+      paid: settled.paid.toString(),
+      seconds,
+    },
+    'settlement chunk paid',
+  );
+  deps.events.publish(settledEvents(settled));
+}
+
+function afterRound(deps: SettleDeps, settled: SettledRound, seconds: number): void {
+  deps.metrics.settlements.inc({ outcome: 'settled' });
+  deps.metrics.settlementDuration.observe(seconds);
   deps.logger.info(
     {
       roundId: settled.roundId.toString(),
@@ -109,11 +142,55 @@ export async function settleNext(deps: SettleDeps): Promise<SettledRound | undef
     'round settled',
   );
   deps.events.publish([...settledEvents(settled), { type: 'wake', worker: 'project' }]);
-  return settled;
+}
+
+/**
+ * One bounded step of settlement, or undefined when there is nothing to do. Planning and
+ * finishing go first, so a round that was never tried is planned before a failing round's
+ * chunk is retried, and the chunks of all planned rounds then go in line by failures.
+ */
+export async function settleStep(deps: SettleDeps): Promise<SettleStep | undefined> {
+  const started = process.hrtime.bigint();
+  const step = await onBehalfOfRound(deps, async (client, takeUp) => {
+    const roundId = await claimNextSettlingRound(client);
+    if (roundId === undefined) return undefined;
+    takeUp(roundId);
+    return planOrFinish(client, roundId, deps.chunkPlayers ?? DEFAULT_CHUNK_PLAYERS);
+  });
+  if (step?.kind === 'planned') {
+    deps.logger.info({ roundId: step.roundId.toString(), chunks: step.chunks }, 'settlement planned');
+    return step;
+  }
+  if (step?.kind === 'final') {
+    afterRound(deps, step.settled, step.seconds);
+    return step;
+  }
+  const chunk = await onBehalfOfRound(deps, async (client, takeUp) => {
+    const next = await claimNextChunk(client);
+    if (next === undefined) return undefined;
+    takeUp(next.roundId);
+    return settleChunkInDb(client, next);
+  });
+  if (!chunk) return undefined;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  afterChunk(deps, chunk, seconds);
+  return { kind: 'chunk', settled: chunk, seconds };
+}
+
+/**
+ * Runs settlement steps until a round is SETTLED (returned) or nothing is left to do
+ * (undefined). Each step is its own transaction; this is for callers that want a whole round.
+ */
+export async function settleNext(deps: SettleDeps): Promise<SettledRound | undefined> {
+  for (;;) {
+    const step = await settleStep(deps);
+    if (step === undefined) return undefined;
+    if (step.kind === 'final') return step.settled;
+  }
 }
 
 export function startSettleWorker(deps: SettleDeps): Worker {
-  const worker = startLoop('settle', async () => (await settleNext(deps)) !== undefined, {
+  const worker = startLoop('settle', async () => (await settleStep(deps)) !== undefined, {
     idleMs: 100,
     logger: deps.logger,
   });
