@@ -1,4 +1,4 @@
-// A poisoned round (issue 10): its settlement fails every time. It is tried, counted, set aside
+// A poisoned round (issue 10): its settlement, or its final pass, fails every time. It is tried, counted, set aside
 // after five failures and never blocks the rounds after it; operators see it and can retry it
 // once the cause is gone, and then it settles exactly once.
 import assert from 'node:assert/strict';
@@ -88,6 +88,61 @@ test('a round whose settlement keeps failing is quarantined; later rounds settle
   assert.equal(again.status, 404);
   assert.equal((await settleNext(deps))?.roundId, poisoned);
   assert.equal(await roundStatus(t.db.pool, poisoned), 'SETTLED');
+  assert.equal(await escrowBalance(t.db.pool, poisoned), 0n);
+  await assertAudit(t.db.pool);
+});
+
+test('a CLOSED round whose final pass keeps failing is quarantined; later rounds still reach SETTLING', async () => {
+  const players = await fundedPlayers(t, 2, 10_000);
+  const poisoned = await freshRound(t.db.pool);
+  await placeAll(t, Number(poisoned), [
+    { token: players[0]!.token, side: 'red', amount: 100 },
+    { token: players[1]!.token, side: 'green', amount: 100 },
+  ]);
+  await withTransaction(t.db.pool, (c) => closeRound(c, poisoned));
+  // The poison: this round may not leave CLOSED (a stand-in for a bug in its final pass).
+  await t.db.pool.query(`
+    CREATE FUNCTION poison_close() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.id = ${poisoned} AND NEW.status = 'SETTLING' THEN
+        RAISE EXCEPTION 'poisoned final pass of round % for the test', NEW.id;
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER poison_close BEFORE UPDATE ON rounds FOR EACH ROW EXECUTE FUNCTION poison_close();`);
+  const later = await freshRound(t.db.pool);
+  await placeAll(t, Number(later), [
+    { token: players[0]!.token, side: 'green', amount: 50 },
+    { token: players[1]!.token, side: 'red', amount: 50 },
+  ]);
+  await withTransaction(t.db.pool, (c) => closeRound(c, later));
+  const deps = workerDeps(t);
+
+  await assert.rejects(finalPass(deps), /poisoned final pass/);
+  while ((await roundStatus(t.db.pool, later)) === 'CLOSED') await finalPass(deps);
+  assert.equal((await settleNext(deps))?.roundId, later, 'the later round settles');
+  for (let i = 0; i < 4; i++) await assert.rejects(finalPass(deps), /poisoned final pass/);
+  assert.equal(await finalPass(deps), false, 'a quarantined CLOSED round is no longer tried');
+  const listed = await t.request({
+    method: 'GET',
+    url: '/v1/admin/rounds/quarantined',
+    token: t.operatorToken,
+  });
+  assert.deepEqual(
+    listed.body.rounds.map((r: { roundId: number; failures: number }) => [r.roundId, r.failures]),
+    [[Number(poisoned), 5]],
+  );
+  assert.match(listed.body.rounds[0].lastError, /^final pass: .*poisoned final pass/);
+
+  await t.db.pool.query('DROP TRIGGER poison_close ON rounds; DROP FUNCTION poison_close()');
+  const retried = await t.request({
+    method: 'POST',
+    url: `/v1/admin/rounds/${poisoned}/retry-settlement`,
+    token: t.operatorToken,
+  });
+  assert.equal(retried.status, 200, JSON.stringify(retried.body));
+  while ((await roundStatus(t.db.pool, poisoned)) === 'CLOSED') await finalPass(deps);
+  assert.equal((await settleNext(deps))?.roundId, poisoned);
   assert.equal(await escrowBalance(t.db.pool, poisoned), 0n);
   await assertAudit(t.db.pool);
 });

@@ -1,4 +1,4 @@
-// Rounds whose settlement keeps failing (migration 0006): each failed settlement step is counted
+// Rounds whose close-out keeps failing (migration 0006): each failed final pass or settlement step is counted
 // against its round, the settle worker takes the round with the fewest failures first, and a
 // round that failed QUARANTINE_AFTER times is set aside until an operator retries or voids it.
 // Every query about quarantine lives here, so the worker, the meter and the admin routes agree.
@@ -9,7 +9,14 @@ export const QUARANTINE_AFTER = 5;
 
 /** The SETTLING rounds that are set aside (as a FROM clause, for lists and counts). */
 export const QUARANTINED_ROUNDS = `settlement_failures f JOIN rounds r ON r.id = f.round_id
-  WHERE f.quarantined_at IS NOT NULL AND r.status = 'SETTLING'`;
+  WHERE f.quarantined_at IS NOT NULL AND r.status IN ('CLOSED', 'SETTLING')`;
+
+// The next CLOSED round for its final matching pass, in the same order as settlement.
+const NEXT_CLOSED = `
+  SELECT r.id FROM rounds r LEFT JOIN settlement_failures f ON f.round_id = r.id
+  WHERE r.status = 'CLOSED' AND f.quarantined_at IS NULL
+  ORDER BY coalesce(f.failures, 0), r.id
+  LIMIT 1 FOR UPDATE OF r SKIP LOCKED`;
 
 // Rounds settle in chunks of players (migration 0007). The next chunk to settle: of a round
 // not quarantined, the fewest failures first, then the oldest round and its first chunk, so a
@@ -59,6 +66,12 @@ export async function claimNextChunk(db: Queryable): Promise<ChunkRange | undefi
   return (
     c && { roundId: c.round_id, chunk: c.chunk, firstUserId: c.first_user_id, lastUserId: c.last_user_id }
   );
+}
+
+/** Locks and returns the next CLOSED round for its final pass (SKIP LOCKED), or undefined. */
+export async function claimNextClosedRound(db: Queryable): Promise<bigint | undefined> {
+  const { rows } = await db.query<{ id: bigint }>(NEXT_CLOSED);
+  return rows[0]?.id;
 }
 
 /** Locks and returns the next round to plan or finish (SKIP LOCKED), or undefined. */
@@ -111,11 +124,12 @@ export async function listQuarantined(db: Queryable): Promise<QuarantinedRound[]
   }));
 }
 
-/** Puts a quarantined SETTLING round back in line (its failure count starts again); false if it was not quarantined. */
+/** Puts a quarantined CLOSED or SETTLING round back in line (its failure count starts again); false if it was not quarantined. */
 export async function releaseQuarantined(db: Queryable, roundId: bigint): Promise<boolean> {
   const { rowCount } = await db.query(
     `DELETE FROM settlement_failures f USING rounds r
-     WHERE f.round_id = $1 AND r.id = f.round_id AND r.status = 'SETTLING' AND f.quarantined_at IS NOT NULL`,
+     WHERE f.round_id = $1 AND r.id = f.round_id AND r.status IN ('CLOSED', 'SETTLING')
+       AND f.quarantined_at IS NOT NULL`,
     [roundId],
   );
   return rowCount === 1;

@@ -11,6 +11,8 @@ import type { StreamBus } from '../bus/streams.ts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { startLoop, type Worker } from './loop.ts';
+import { onBehalfOfRound } from './round-failures.ts';
+import { claimNextClosedRound } from '../betting/quarantine.ts';
 
 const CLAIM = 2000;
 
@@ -168,12 +170,11 @@ export async function sweepUnbooked(deps: MatchDeps): Promise<boolean> {
  * book complete (no bets can arrive in a CLOSED round) the round moves to SETTLING.
  */
 export async function finalPass(deps: MatchDeps): Promise<boolean> {
-  const done = await withTransaction(deps.pool, async (client) => {
-    const { rows } = await client.query<{ id: bigint }>(
-      `SELECT id FROM rounds WHERE status = 'CLOSED' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-    );
-    const roundId = rows[0]?.id;
+  // A round whose final pass keeps failing goes to the back of the line, then to quarantine.
+  const done = await onBehalfOfRound(deps, 'final pass', async (client, takeUp) => {
+    const roundId = await claimNextClosedRound(client);
     if (roundId === undefined) return undefined;
+    takeUp(roundId);
     const pass = await matchRound(client, roundId);
     if (!pass.more) await client.query(`UPDATE rounds SET status = 'SETTLING' WHERE id = $1`, [roundId]);
     return [roundId, pass] as const;
@@ -218,12 +219,15 @@ export function startMatchWorker(base: MatchDeps): Worker {
       } else {
         consumed = (await consumeBetEvents(deps)) || consumed;
       }
-      const finished = await finalPass(deps);
+      // A failing final pass must not stop the sweep: its error is raised after it.
+      let failed: unknown;
+      const finished = await finalPass(deps).catch((err: unknown) => ((failed = err), false));
       let swept = false;
       if (Date.now() - lastSweep > 1000) {
         lastSweep = Date.now();
         swept = await sweepUnbooked(deps);
       }
+      if (failed !== undefined) throw failed;
       return consumed || finished || swept;
     },
     { idleMs: 25, logger: deps.logger },

@@ -3,7 +3,7 @@
 // round whose chunks are all settled SETTLED. A crash rolls back only the chunk in hand; the
 // next worker resumes at the first unsettled chunk, and unique keys make a second settlement
 // of the same (round, player) impossible.
-import { claimNextChunk, claimNextSettlingRound, recordSettlementFailure } from '../betting/quarantine.ts';
+import { claimNextChunk, claimNextSettlingRound } from '../betting/quarantine.ts';
 import {
   DEFAULT_CHUNK_PLAYERS,
   planOrFinish,
@@ -12,12 +12,11 @@ import {
   type SettledRound,
 } from '../betting/settle.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
-import type { Pool, PoolClient } from '../db/pool.ts';
-import { withTransaction } from '../db/transaction.ts';
+import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { describeError } from '../observability/describe-error.ts';
-import { isConnectionLost, startLoop, type Worker } from './loop.ts';
+import { startLoop, type Worker } from './loop.ts';
+import { onBehalfOfRound } from './round-failures.ts';
 
 export interface SettleDeps {
   pool: Pool;
@@ -60,48 +59,6 @@ export function logSettledBets(logger: Logger, s: SettledRound): void {
       },
       `bet ${s.outcome === 'VOID' ? 'voided' : 'settled'}`,
     );
-  }
-}
-
-// Deadlocks and serialization failures left after the retries, lock timeouts, too many
-// connections, a pool that could not connect: the database's state, not the round's.
-const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '53300', '57P01', '57P03']);
-function isTransient(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && TRANSIENT_SQLSTATES.has(code)) return true;
-  return (
-    isConnectionLost(err) || /timeout exceeded when trying to connect/i.test(String((err as Error)?.message))
-  );
-}
-
-/** Counts a failed settlement step against its round; at the threshold the round is quarantined. */
-async function recordFailure(deps: SettleDeps, roundId: bigint, err: unknown): Promise<void> {
-  const error = describeError(err);
-  const r = await recordSettlementFailure(deps.pool, roundId, error);
-  deps.metrics.settlementFailures.inc();
-  const fields = { roundId: roundId.toString(), failures: r.failures, error };
-  if (r.quarantined) deps.logger.error(fields, 'round quarantined: its settlement keeps failing');
-  else deps.logger.warn(fields, 'round settlement failed; later rounds go first');
-}
-
-/**
- * One transaction on behalf of a round: `work` names the round it takes up, and a failure
- * after that, unless the database itself was the trouble, is counted against that round.
- */
-async function onBehalfOfRound<T>(
-  deps: SettleDeps,
-  work: (client: PoolClient, takeUp: (roundId: bigint) => void) => Promise<T>,
-): Promise<T> {
-  let attempted: bigint | undefined;
-  try {
-    return await withTransaction(deps.pool, (client) => {
-      attempted = undefined; // a retry that fails before it claims must not charge the last round
-      return work(client, (roundId) => (attempted = roundId));
-    });
-  } catch (err) {
-    // A lost or busy database is nobody's round's fault: the loop backs off and tries again.
-    if (attempted !== undefined && !isTransient(err)) await recordFailure(deps, attempted, err);
-    throw err;
   }
 }
 
@@ -151,7 +108,7 @@ function afterRound(deps: SettleDeps, settled: SettledRound, seconds: number): v
  */
 export async function settleStep(deps: SettleDeps): Promise<SettleStep | undefined> {
   const started = process.hrtime.bigint();
-  const step = await onBehalfOfRound(deps, async (client, takeUp) => {
+  const step = await onBehalfOfRound(deps, 'settlement', async (client, takeUp) => {
     const roundId = await claimNextSettlingRound(client);
     if (roundId === undefined) return undefined;
     takeUp(roundId);
@@ -165,7 +122,7 @@ export async function settleStep(deps: SettleDeps): Promise<SettleStep | undefin
     afterRound(deps, step.settled, step.seconds);
     return step;
   }
-  const chunk = await onBehalfOfRound(deps, async (client, takeUp) => {
+  const chunk = await onBehalfOfRound(deps, 'settlement', async (client, takeUp) => {
     const next = await claimNextChunk(client);
     if (next === undefined) return undefined;
     takeUp(next.roundId);
