@@ -9,6 +9,7 @@ import type { PostmasterExit } from '../db/postmaster.ts';
 import { describeError } from '../observability/describe-error.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool, type Pool } from '../db/pool.ts';
+import { routeReads } from '../db/read-pool.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { createMoneyService } from '../money.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -23,6 +24,8 @@ export interface Runtime {
   config: Config;
   logger: Logger;
   pool: Pool;
+  /** The streaming replica (DATABASE_READ_URL) for reads that may lag; absent without one. */
+  replicaPool?: Pool;
   databaseUrl: string;
   /** With the embedded default, when this process owns the server: settles when it stops. */
   databaseExited?: Promise<PostmasterExit>;
@@ -62,13 +65,27 @@ export async function openRuntime(
     await stopEmbedded();
     throw err;
   }
+  // Connects lazily: a replica that is down at start costs nothing until a read tries it, and
+  // then only a short wait before that read goes to the primary (db/read-pool.ts).
+  const replicaPool = config.databaseReadUrl
+    ? createPool(config.databaseReadUrl, {
+        max: options.poolSize ?? 20,
+        applicationName: `${options.applicationName ?? 'colorbet'}-read`,
+        connectTimeoutMs: 2000,
+        onConnectionLost: (err) =>
+          logger.warn({ component: 'replica' }, `replica connection lost: ${describeError(err)}`),
+      })
+    : undefined;
+  if (replicaPool) logger.info('reads that may lag go to the replica (DATABASE_READ_URL)');
   return {
     config,
     logger,
     pool,
+    ...(replicaPool ? { replicaPool } : {}),
     databaseUrl,
     ...(databaseExited ? { databaseExited } : {}),
     close: async () => {
+      await replicaPool?.end().catch(() => undefined);
       await pool.end().catch(() => undefined);
       await stopEmbedded();
     },
@@ -113,9 +130,15 @@ export async function buildDeps(
 ): Promise<AppDeps> {
   const metrics = createMetrics(role);
   const secret = await sharedAuthSecret(rt.pool, rt.config.authSecret);
+  const readPool = rt.replicaPool
+    ? routeReads(rt.pool, rt.replicaPool, {
+        onFallback: (reason) => metrics.replicaFallbacks.inc({ reason }),
+      })
+    : rt.pool;
   return {
     config: rt.config,
     pool: rt.pool,
+    readPool,
     money: createMoneyService(
       rt.pool,
       { ...rt.config, groupCommit: groupCommitOptions(rt.config) },
@@ -135,6 +158,6 @@ export async function buildDeps(
     tokens: new TokenService(secret, rt.config.tokenTtlSeconds),
     metrics,
     audit: () => runAudit(rt.pool),
-    readiness: () => readiness(rt.pool, redis),
+    readiness: () => readiness(rt.pool, redis, rt.replicaPool),
   };
 }

@@ -14,6 +14,7 @@ import { startProjectionWorker } from '../workers/project.ts';
 import { startScheduler } from '../workers/scheduler.ts';
 import { startSettleWorker } from '../workers/settle.ts';
 import { startOutboxMeter } from '../workers/outbox-meter.ts';
+import { startReplicaMeter } from '../workers/replica-meter.ts';
 import { buildDeps, type Runtime } from './runtime.ts';
 import { describeError } from '../observability/describe-error.ts';
 import { startDemoCrowd } from '../sim/demo.ts';
@@ -99,6 +100,7 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
     workers.push(startSettleWorker({ ...workerDeps, chunkPlayers: config.settleChunkPlayers }));
   if (roles.has('project')) workers.push(...startProjectionWorker(pool, deps.metrics, logger));
   workers.push(startOutboxMeter(pool, deps.metrics, logger));
+  if (rt.replicaPool) workers.push(startReplicaMeter(rt.replicaPool, deps.metrics, logger));
   let app: FastifyInstance | undefined;
   if (roles.has('api')) {
     app = await buildApp(deps);

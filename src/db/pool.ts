@@ -11,6 +11,8 @@ export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 export interface PoolOptions {
   max?: number;
   applicationName?: string;
+  /** How long to wait for a connection (default 10 s). */
+  connectTimeoutMs?: number;
   /** Told once per idle connection the server drops (restart, shutdown, network). */
   onConnectionLost?: (err: Error) => void;
 }
@@ -23,7 +25,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     // Short transactions only: a stuck statement must not hold wallet locks for long.
     statement_timeout: 30_000,
     idle_in_transaction_session_timeout: 60_000,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => options.onConnectionLost?.(err));

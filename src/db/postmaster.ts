@@ -6,7 +6,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 
-const READY = 'database system is ready to accept connections';
+// A standby (the read replica's tests) says "ready to accept read-only connections".
+const READY = /database system is ready to accept (read-only )?connections/;
 const KEEP_LINES = 200;
 const STOP_GRACE_MS = 30_000;
 
@@ -94,7 +95,7 @@ export async function startPostmaster(options: PostmasterOptions): Promise<Postm
       options.log(line);
       lines.push(line);
       if (lines.length > KEEP_LINES) lines.shift();
-      if (!ready && line.includes(READY)) {
+      if (!ready && READY.test(line)) {
         ready = true;
         onReady();
       }

@@ -1,6 +1,7 @@
 import type { TokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
+import type { ReadPool } from '../db/read-pool.ts';
 import type { MoneyService } from '../money.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AuditReport } from '../audit.ts';
@@ -14,7 +15,10 @@ export interface ReadinessCheck {
 
 export interface AppDeps {
   config: Config;
+  /** The primary: every write and every read a money decision depends on. */
   pool: Pool;
+  /** Reads that may lag (history, lists, reports): the replica when configured, else `pool`. */
+  readPool: ReadPool;
   money: MoneyService;
   tokens: TokenService;
   events: EventHub;

@@ -67,7 +67,9 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
     '/v1/bets',
     { preHandler: guard.player, schema: { tags: ['bets'], security: bearer, querystring: cursorQuery } },
     async (req) => {
-      const rows = await listBets(deps.pool, currentUser(req).userId, parseCursor(req.query), PAGE + 1);
+      // A list may lag a moment behind (the read replica); GET /v1/bets/:id, which a client
+      // polls right after placing, reads the primary.
+      const rows = await listBets(deps.readPool, currentUser(req).userId, parseCursor(req.query), PAGE + 1);
       const page = rows.slice(0, PAGE);
       return {
         bets: page.map(betJson),

@@ -18,9 +18,10 @@ export function operatorRoundRoutes(app: FastifyInstance, deps: AppDeps, guard: 
     '/v1/admin/rounds',
     { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer, querystring: cursorQuery } },
     async (req) => {
-      const rows = await listRounds(deps.pool, parseCursor(req.query), PAGE + 1);
+      // A report over many rounds' bets: the read replica when there is one.
+      const rows = await listRounds(deps.readPool, parseCursor(req.query), PAGE + 1);
       const page = rows.slice(0, PAGE);
-      const summaries = await roundSummaries(deps.pool, page);
+      const summaries = await roundSummaries(deps.readPool, page);
       return {
         rounds: page.map((r) => {
           const s = summaries.get(r.id)!;

@@ -38,7 +38,9 @@ export function roundRoutes(app: FastifyInstance, deps: AppDeps, _guard: Guards)
     '/v1/rounds',
     { schema: { tags: ['rounds'], querystring: cursorQuery } },
     async (req) => {
-      const rows = await listRounds(deps.pool, parseCursor(req.query), PAGE + 1);
+      // Round history may lag a moment behind (the read replica); the current round and a
+      // round's own page, which clients poll while they bet, read the primary.
+      const rows = await listRounds(deps.readPool, parseCursor(req.query), PAGE + 1);
       const page = rows.slice(0, PAGE);
       return {
         rounds: page.map((r) => roundJson(r)),
