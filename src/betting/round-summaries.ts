@@ -19,26 +19,37 @@ export async function roundSummaries(
     out.set(r.id, { totals, players: 0n });
   }
   if (!rounds.length) return out;
-  const { rows } = await db.query<{
+  const ids = rounds.map((r) => r.id);
+  const totals = await db.query<{
     round_id: bigint;
-    side: string | null;
+    side: string;
     matched: bigint;
     unmatched: bigint;
     bets: bigint;
-    players: bigint;
   }>(
-    `SELECT round_id, side, coalesce(sum(matched_amount), 0)::bigint AS matched,
-            coalesce(sum(amount - matched_amount - cancelled_amount), 0)::bigint AS unmatched,
-            count(*) AS bets, count(DISTINCT user_id) AS players
-     FROM bets WHERE round_id = ANY($1::bigint[]) GROUP BY GROUPING SETS ((round_id, side), (round_id))`,
-    [rounds.map((r) => r.id)],
+    `SELECT round_id, side, sum(matched)::bigint AS matched, sum(staked - matched - cancelled)::bigint AS unmatched,
+            sum(bets)::bigint AS bets
+     FROM round_totals WHERE round_id = ANY($1::bigint[]) GROUP BY round_id, side`,
+    [ids],
   );
-  for (const row of rows) {
+  for (const row of totals.rows) {
     const summary = out.get(row.round_id);
-    if (!summary) continue;
-    // The (round_id) grouping set has side NULL and counts each player once per round.
-    if (row.side === null) summary.players = row.players;
-    else summary.totals[row.side] = { matched: row.matched, unmatched: row.unmatched, bets: row.bets };
+    if (summary)
+      summary.totals[row.side] = { matched: row.matched, unmatched: row.unmatched, bets: row.bets };
+  }
+  // Players: a settled round has one settlement row per player; an unsettled one is counted
+  // from its bets (distinct players cannot be summed from shards).
+  const players = await db.query<{ round_id: bigint; players: bigint }>(
+    `SELECT r.id AS round_id,
+            CASE WHEN r.status IN ('SETTLED', 'VOID')
+                 THEN (SELECT count(*) FROM round_settlements s WHERE s.round_id = r.id)
+                 ELSE (SELECT count(DISTINCT user_id) FROM bets b WHERE b.round_id = r.id) END AS players
+     FROM rounds r WHERE r.id = ANY($1::bigint[])`,
+    [ids],
+  );
+  for (const row of players.rows) {
+    const summary = out.get(row.round_id);
+    if (summary) summary.players = row.players;
   }
   return out;
 }

@@ -120,10 +120,11 @@ export async function roundTotals(
   roundId: bigint,
   sides: readonly string[],
 ): Promise<Record<string, SideTotals>> {
+  // The round's shard rows of round_totals (migration 0008): a few rows, whatever the bets.
   const { rows } = await db.query<{ side: string; matched: bigint; unmatched: bigint; bets: bigint }>(
-    `SELECT side, coalesce(sum(matched_amount), 0)::bigint AS matched,
-            coalesce(sum(amount - matched_amount - cancelled_amount), 0)::bigint AS unmatched, count(*) AS bets
-     FROM bets WHERE round_id = $1 GROUP BY side`,
+    `SELECT side, sum(matched)::bigint AS matched, sum(staked - matched - cancelled)::bigint AS unmatched,
+            sum(bets)::bigint AS bets
+     FROM round_totals WHERE round_id = $1 GROUP BY side`,
     [roundId],
   );
   const totals: Record<string, SideTotals> = {};

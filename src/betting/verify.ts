@@ -78,8 +78,28 @@ export const acknowledgedBetsKept: Check = (db) =>
      SELECT 'bet ' || b.id || ' is ' || b.status || ' in a ' || r.status || ' round'
      FROM bets b JOIN rounds r ON r.id = b.round_id
      WHERE (r.status IN ('SETTLED', 'VOID') AND b.status NOT IN ('SETTLED', 'VOID', 'CANCELLED'))
-        OR (r.status NOT IN ('SETTLED', 'VOID') AND b.status IN ('SETTLED', 'VOID'))`,
-    'each bet has exactly its stake transfer; each 202 answer has its bet; final rounds have only final bets (SETTLED, VOID or CANCELLED)',
+        OR (r.status NOT IN ('SETTLED', 'VOID') AND b.status IN ('SETTLED', 'VOID')
+            -- A round settling in chunks: its paid players' bets are SETTLED already.
+            AND NOT (r.status = 'SETTLING' AND b.status = 'SETTLED' AND EXISTS (
+              SELECT 1 FROM round_settlements s WHERE s.round_id = b.round_id AND s.user_id = b.user_id)))`,
+    'each bet has exactly its stake transfer; each 202 answer has its bet; final rounds have only final bets (SETTLED, VOID or CANCELLED), and a settling round only for its paid players',
+  );
+
+export const roundTotalsKept: Check = (db) =>
+  checkRows(
+    db,
+    'R',
+    'round totals (the read model) agree with the bets',
+    `SELECT coalesce(b.round_id, t.round_id) AS round_id, coalesce(b.side, t.side) AS side,
+            b.bets AS bets, t.bets AS totals_bets, b.staked, t.staked AS totals_staked,
+            b.matched, t.matched AS totals_matched, b.cancelled, t.cancelled AS totals_cancelled
+     FROM (SELECT round_id, side, count(*) AS bets, sum(amount) AS staked, sum(matched_amount) AS matched,
+                  sum(cancelled_amount) AS cancelled FROM bets GROUP BY round_id, side) b
+     FULL JOIN (SELECT round_id, side, sum(bets) AS bets, sum(staked) AS staked, sum(matched) AS matched,
+                  sum(cancelled) AS cancelled FROM round_totals GROUP BY round_id, side) t
+       ON t.round_id = b.round_id AND t.side = b.side
+     WHERE (b.bets, b.staked, b.matched, b.cancelled) IS DISTINCT FROM (t.bets, t.staked, t.matched, t.cancelled)`,
+    'bets, stakes, matched and cancelled amounts per round and side equal the sums over the bets',
   );
 
 export const bettingChecks: Check[] = [
@@ -87,4 +107,5 @@ export const bettingChecks: Check[] = [
   escrowEmpty,
   matchesConsistent,
   acknowledgedBetsKept,
+  roundTotalsKept,
 ];
