@@ -68,6 +68,15 @@ export async function claimNextChunk(db: Queryable): Promise<ChunkRange | undefi
   );
 }
 
+/** Whether a SETTLING round not set aside is left (claimable now or held by another transaction). */
+export async function roundsLeftToSettle(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ left: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM rounds r LEFT JOIN settlement_failures f ON f.round_id = r.id
+                    WHERE r.status = 'SETTLING' AND f.quarantined_at IS NULL) AS left`,
+  );
+  return rows[0]?.left === true;
+}
+
 /** Locks and returns the next CLOSED round for its final pass (SKIP LOCKED), or undefined. */
 export async function claimNextClosedRound(db: Queryable): Promise<bigint | undefined> {
   const { rows } = await db.query<{ id: bigint }>(NEXT_CLOSED);

@@ -68,6 +68,8 @@ const chunkBets = (db: Queryable, c: ChunkRange) =>
     [c.roundId, c.firstUserId, c.lastUserId],
   );
 
+const ALL_USERS = { first: 0n, last: 9_223_372_036_854_775_807n };
+
 /** Writes a computed settlement: per-player rows and transfers, per-bet results. */
 async function record(
   db: Queryable,
@@ -76,6 +78,7 @@ async function record(
   s: RoundSettlement,
   actorId: bigint | null,
   loaded: LoadedBet[],
+  users: { first: bigint; last: bigint },
 ): Promise<SettledRound> {
   const players = s.players;
   const userIds = players.map((p) => p.playerId);
@@ -96,11 +99,14 @@ async function record(
   const escrow = await roundEscrowId(db, roundId);
   const house = await systemAccountId(db, 'house');
   // Wallets in account order, so two settlements touching the same players lock them alike.
+  // Each wallet is looked up by its index (a scalar subquery is never hashed): a join lets the
+  // planner hash every wallet when its statistics lag a sudden million players.
   await db.query(
     `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, round_id, actor_id)
-     SELECT $1, a.id, p.r, $2, p.u, $3, $4
-     FROM unnest($5::bigint[], $6::bigint[]) AS p(u, r) JOIN accounts a ON a.kind = 'player' AND a.user_id = p.u
-     WHERE p.r > 0 ORDER BY a.id`,
+     SELECT $1, w.wallet, w.r, $2, w.u, $3, $4 FROM (
+       SELECT p.u, p.r, (SELECT a.id FROM accounts a WHERE a.kind = 'player' AND a.user_id = p.u) AS wallet
+       FROM unnest($5::bigint[], $6::bigint[]) AS p(u, r) WHERE p.r > 0) w
+     ORDER BY w.wallet`,
     [
       escrow,
       outcome === 'SETTLED' ? 'settlement' : 'void_refund',
@@ -117,11 +123,21 @@ async function record(
       [escrow, house, roundId, userIds, players.map((p) => p.commission)],
     );
   }
+  // Bounded by the chunk's user range too: whatever plan the statistics suggest, it reads no
+  // more than the chunk's bets (a hash join over the whole round made each chunk O(round)).
   await db.query(
     `UPDATE bets b SET status = $2, payout = x.payout, refund = x.refund, settled_at = now()
      FROM unnest($3::bigint[], $4::bigint[], $5::bigint[]) AS x(id, payout, refund)
-     WHERE b.id = x.id AND b.round_id = $1 AND b.status <> 'CANCELLED'`,
-    [roundId, outcome, s.bets.map((b) => b.betId), s.bets.map((b) => b.payout), s.bets.map((b) => b.refund)],
+     WHERE b.id = x.id AND b.round_id = $1 AND b.user_id BETWEEN $6 AND $7 AND b.status <> 'CANCELLED'`,
+    [
+      roundId,
+      outcome,
+      s.bets.map((b) => b.betId),
+      s.bets.map((b) => b.payout),
+      s.bets.map((b) => b.refund),
+      users.first,
+      users.last,
+    ],
   );
   return {
     roundId,
@@ -203,6 +219,11 @@ export async function planOrFinish(
  * lock. Undefined when the round is no longer SETTLING (voided first).
  */
 export async function settleChunkInDb(db: Queryable, c: ChunkRange): Promise<SettledRound | undefined> {
+  // No wait for the WAL flush at this commit. A chunk lost to a crash after committing is
+  // simply settled again (same plan, same unique keys), and WAL is flushed in order, so
+  // anything made durable later (a stake spending the payout, the round's SETTLED) makes this
+  // chunk durable first. The hundreds of chunk commits of a big round then wait for no fsync.
+  await db.query('SET LOCAL synchronous_commit = off');
   const { rows } = await db.query<{ status: string; result: string | null; rake_bps: bigint }>(
     'SELECT status, result, rake_bps FROM rounds WHERE id = $1 FOR SHARE',
     [c.roundId],
@@ -211,7 +232,10 @@ export async function settleChunkInDb(db: Queryable, c: ChunkRange): Promise<Set
   if (!round || round.status !== 'SETTLING' || round.result === null) return undefined;
   const bets = await chunkBets(db, c);
   const s = settleBooked({ result: round.result, rakeBps: round.rake_bps, bets });
-  const settled = await record(db, c.roundId, 'SETTLED', s, null, bets);
+  const settled = await record(db, c.roundId, 'SETTLED', s, null, bets, {
+    first: c.firstUserId,
+    last: c.lastUserId,
+  });
   await faultPause('settle', () =>
     process.stdout.write(
       `fault: paused settling round ${c.roundId} chunk ${c.chunk} with transfers written\n`,
@@ -272,7 +296,7 @@ export async function voidRoundInDb(
     );
   }
   const bets = await roundBets(db, roundId);
-  const voided = await record(db, roundId, 'VOID', voidRound(bets), actorId, bets);
+  const voided = await record(db, roundId, 'VOID', voidRound(bets), actorId, bets, ALL_USERS);
   // The seed is revealed too, so anyone can still check the commitment.
   await db.query(
     `UPDATE rounds r SET status = 'VOID', voided_at = now(), voided_by = $2,

@@ -3,7 +3,7 @@
 // round whose chunks are all settled SETTLED. A crash rolls back only the chunk in hand; the
 // next worker resumes at the first unsettled chunk, and unique keys make a second settlement
 // of the same (round, player) impossible.
-import { claimNextChunk, claimNextSettlingRound } from '../betting/quarantine.ts';
+import { claimNextChunk, claimNextSettlingRound, roundsLeftToSettle } from '../betting/quarantine.ts';
 import {
   DEFAULT_CHUNK_PLAYERS,
   planOrFinish,
@@ -135,14 +135,19 @@ export async function settleStep(deps: SettleDeps): Promise<SettleStep | undefin
 }
 
 /**
- * Runs settlement steps until a round is SETTLED (returned) or nothing is left to do
+ * Runs settlement steps until a round is SETTLED (returned) or no round is left to settle
  * (undefined). Each step is its own transaction; this is for callers that want a whole round.
+ * A round that is only held by another transaction for a moment (a void deciding, another
+ * worker's chunk) is waited for, up to `waitMs`, rather than taken for "nothing to do".
  */
-export async function settleNext(deps: SettleDeps): Promise<SettledRound | undefined> {
+export async function settleNext(deps: SettleDeps, waitMs = 30_000): Promise<SettledRound | undefined> {
+  const deadline = Date.now() + waitMs;
   for (;;) {
     const step = await settleStep(deps);
-    if (step === undefined) return undefined;
-    if (step.kind === 'final') return step.settled;
+    if (step?.kind === 'final') return step.settled;
+    if (step) continue;
+    if (Date.now() > deadline || !(await roundsLeftToSettle(deps.pool))) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
