@@ -145,9 +145,10 @@ program
   )
   .option('--core', 'the core figures (transaction service, matching, settlement) instead')
   .option('--gateway', 'the WebSocket gateway capacity benchmark instead')
-  .option('--json', 'the HTTP benchmark prints one JSON object as its last line')
-  .action((opts: { core?: boolean; gateway?: boolean; json?: boolean }) => {
-    const name = opts.gateway ? 'gateway' : opts.core ? 'run' : 'http';
+  .option('--large', 'one round of a million bets, close to SETTLED, and the ledger at 10^7 rows instead')
+  .option('--json', 'the HTTP and large benchmarks print one JSON object as their last line')
+  .action((opts: { core?: boolean; gateway?: boolean; large?: boolean; json?: boolean }) => {
+    const name = opts.gateway ? 'gateway' : opts.core ? 'run' : opts.large ? 'large' : 'http';
     const script = fileURLToPath(new URL(`../../bench/${name}.ts`, import.meta.url));
     const args = ['--import', 'tsx', script, ...(opts.json ? ['--json'] : [])];
     const child = spawn(process.execPath, args, { stdio: 'inherit' });
