@@ -40,6 +40,8 @@ export interface Config {
   readonly benchRoutes: boolean;
   /** Players settled per chunk transaction (SETTLE_CHUNK_PLAYERS). */
   readonly settleChunkPlayers: number;
+  /** How long an idempotency key is kept (IDEMPOTENCY_RETENTION_HOURS). */
+  readonly idempotencyRetentionHours: number;
 }
 
 export class ConfigError extends Error {
@@ -159,5 +161,6 @@ export function loadConfig(env: Env = process.env): Config {
     benchRoutes: flag(env, 'BENCH_ROUTES'),
     // Players settled per transaction: bounded work and locks per step of a huge round.
     settleChunkPlayers: integer(env, 'SETTLE_CHUNK_PLAYERS', 2000, 1, 100_000),
+    idempotencyRetentionHours: integer(env, 'IDEMPOTENCY_RETENTION_HOURS', 24, 1, 24 * 366),
   });
 }

@@ -13,6 +13,7 @@ import { startMatchWorker } from '../workers/match.ts';
 import { startProjectionWorker } from '../workers/project.ts';
 import { startScheduler } from '../workers/scheduler.ts';
 import { startSettleWorker } from '../workers/settle.ts';
+import { startRetention } from '../workers/retention.ts';
 import { startOutboxMeter } from '../workers/outbox-meter.ts';
 import { startReplicaMeter } from '../workers/replica-meter.ts';
 import { buildDeps, type Runtime } from './runtime.ts';
@@ -91,6 +92,13 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
         logger,
         audit: deps.audit,
         auditEverySeconds: config.auditEverySeconds,
+        isLeader: () => scheduler?.isLeader() ?? false,
+      }),
+      startRetention({
+        pool,
+        metrics: deps.metrics,
+        logger,
+        retentionHours: config.idempotencyRetentionHours,
         isLeader: () => scheduler?.isLeader() ?? false,
       }),
     );

@@ -112,3 +112,20 @@ export async function storeResponses(
     );
   }
 }
+
+/**
+ * Deletes at most `limit` keys older than `retentionHours` and returns how many it deleted.
+ * A retry after that long is a new request: callers are told the retention (README).
+ */
+export async function pruneIdempotencyKeys(
+  db: Queryable,
+  retentionHours: number,
+  limit: number,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+       SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) LIMIT $2))`,
+    [retentionHours, limit],
+  );
+  return rowCount ?? 0;
+}

@@ -82,6 +82,11 @@ export function createMetrics(role = 'all') {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    idempotencyKeysPruned: new client.Counter({
+      name: 'colorbet_idempotency_keys_pruned_total',
+      help: 'Idempotency keys deleted after IDEMPOTENCY_RETENTION_HOURS',
+      registers: [registry],
+    }),
     settlementChunks: new client.Counter({
       name: 'colorbet_settlement_chunks_total',
       help: 'Settlement chunks paid (each a bounded transaction over a range of players)',
