@@ -1,4 +1,4 @@
-// Round totals as a read model (issue 10): GET /v1/rounds/:id reads a few shard rows of
+// Round totals as a read model (issue 10): GET /v1/rounds/:id sums a few delta rows of
 // round_totals, kept by statement triggers on bets, instead of summing the round's bets. The
 // totals must equal the sums over the bets after concurrent placement from several connections,
 // cancels, matching passes and settlement; `colorbet verify` (check R) must notice when they
@@ -54,8 +54,8 @@ async function viewed(roundId: bigint): Promise<Record<string, SideView>> {
 test('round totals follow placement from many connections, cancels, matching and settlement', async () => {
   const players = await fundedPlayers(t, 6, 100_000);
   const roundId = await freshRound(t.db.pool);
-  // Bets in parallel requests: group commit spreads them over batches and connections, so
-  // several shard rows of the round are written at once.
+  // Bets in parallel requests: group commit spreads them over batches and connections, each
+  // appending its own delta rows.
   const placed = await Promise.all(
     Array.from({ length: 60 }, (_, i) =>
       t.request({
@@ -69,10 +69,8 @@ test('round totals follow placement from many connections, cancels, matching and
   );
   for (const p of placed) assert.equal(p.status, 202, JSON.stringify(p.body));
   assert.deepEqual(await viewed(roundId), await fromBets(roundId), 'after placement');
-  const shards = await t.db.pool.query('SELECT DISTINCT shard FROM round_totals WHERE round_id = $1', [
-    roundId,
-  ]);
-  assert.ok(shards.rowCount! >= 1);
+  const deltas = await t.db.pool.query('SELECT 1 FROM round_totals WHERE round_id = $1', [roundId]);
+  assert.ok(deltas.rowCount! >= 2, 'one delta row per placement statement and side');
 
   await consumeBetEvents(workerDeps(t));
   const afterMatching = await fromBets(roundId);
@@ -97,6 +95,8 @@ test('round totals follow placement from many connections, cancels, matching and
   while ((await roundStatus(t.db.pool, roundId)) === 'CLOSED') await finalPass(workerDeps(t));
   assert.equal((await settleNext(workerDeps(t)))?.roundId, roundId);
   assert.deepEqual(await viewed(roundId), await fromBets(roundId), 'after settlement');
+  const folded = await t.db.pool.query('SELECT side FROM round_totals WHERE round_id = $1', [roundId]);
+  assert.equal(folded.rowCount, 2, 'a SETTLED round keeps one totals row per side');
   await assertAudit(t.db.pool);
 });
 
@@ -113,10 +113,13 @@ test('colorbet verify (check R) names a round whose totals disagree with its bet
     });
     assert.equal(res.status, 202);
   }
-  // One shard row, the same one both times.
-  const shard = `(round_id, side, shard) = (SELECT round_id, side, shard FROM round_totals
-                   WHERE round_id = $1 AND side = 'red' ORDER BY shard LIMIT 1)`;
-  await t.db.pool.query(`UPDATE round_totals SET bets = bets + 1 WHERE ${shard}`, [roundId]);
+  const [row] = (
+    await t.db.pool.query<{ id: bigint }>(
+      `SELECT id FROM round_totals WHERE round_id = $1 AND side = 'red' LIMIT 1`,
+      [roundId],
+    )
+  ).rows;
+  await t.db.pool.query('UPDATE round_totals SET bets = bets + 1 WHERE id = $1', [row!.id]);
   const report = await runAudit(t.db.pool);
   const failed = report.checks.filter((c) => !c.ok);
   assert.deepEqual(
@@ -124,6 +127,6 @@ test('colorbet verify (check R) names a round whose totals disagree with its bet
     ['R'],
   );
   assert.match(JSON.stringify(failed[0]!.violations), new RegExp(`"round_id":"${roundId}"`));
-  await t.db.pool.query(`UPDATE round_totals SET bets = bets - 1 WHERE ${shard}`, [roundId]);
+  await t.db.pool.query('UPDATE round_totals SET bets = bets - 1 WHERE id = $1', [row!.id]);
   assert.equal((await runAudit(t.db.pool)).ok, true);
 });

@@ -89,6 +89,15 @@ export async function claimNextSettlingRound(db: Queryable): Promise<bigint | un
   return rows[0]?.id;
 }
 
+/**
+ * A step of the round succeeded: its count of failures starts again, so scattered transient
+ * failures over a round of hundreds of chunks never add up to a quarantine. A quarantined
+ * round stays quarantined until an operator retries it.
+ */
+export async function forgetFailures(db: Queryable, roundId: bigint): Promise<void> {
+  await db.query('DELETE FROM settlement_failures WHERE round_id = $1 AND quarantined_at IS NULL', [roundId]);
+}
+
 /** Counts a failed settlement of the round; quarantines it at QUARANTINE_AFTER. */
 export async function recordSettlementFailure(
   db: Queryable,

@@ -38,7 +38,7 @@ export async function roundSummaries(
       summary.totals[row.side] = { matched: row.matched, unmatched: row.unmatched, bets: row.bets };
   }
   // Players: a settled round has one settlement row per player; an unsettled one is counted
-  // from its bets (distinct players cannot be summed from shards).
+  // from its bets (distinct players cannot be summed from deltas).
   const players = await db.query<{ round_id: bigint; players: bigint }>(
     `SELECT r.id AS round_id,
             CASE WHEN r.status IN ('SETTLED', 'VOID')

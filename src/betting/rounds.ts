@@ -120,7 +120,8 @@ export async function roundTotals(
   roundId: bigint,
   sides: readonly string[],
 ): Promise<Record<string, SideTotals>> {
-  // The round's shard rows of round_totals (migration 0008): a few rows, whatever the bets.
+  // The round's delta rows of round_totals (migration 0008): one per placement batch and
+  // matching pass while it runs, one per side once it is final; never the bets themselves.
   const { rows } = await db.query<{ side: string; matched: bigint; unmatched: bigint; bets: bigint }>(
     `SELECT side, sum(matched)::bigint AS matched, sum(staked - matched - cancelled)::bigint AS unmatched,
             sum(bets)::bigint AS bets

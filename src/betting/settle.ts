@@ -198,6 +198,7 @@ export async function planOrFinish(
     if ((planned.rowCount ?? 0) > 0) return { kind: 'planned', roundId, chunks: planned.rowCount ?? 0 };
   }
   await db.query(`UPDATE rounds SET status = 'SETTLED', settled_at = now() WHERE id = $1`, [roundId]);
+  await db.query('SELECT round_totals_fold($1)', [roundId]);
   const totals = await db.query<{ players: number; bets: number; commission: bigint; paid: bigint }>(
     `SELECT count(*)::int AS players, coalesce(sum(commission), 0)::bigint AS commission,
        coalesce(sum(received), 0)::bigint AS paid,
@@ -304,5 +305,6 @@ export async function voidRoundInDb(
      WHERE id = $1`,
     [roundId, actorId],
   );
+  await db.query('SELECT round_totals_fold($1)', [roundId]);
   return voided;
 }

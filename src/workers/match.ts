@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { startLoop, type Worker } from './loop.ts';
 import { onBehalfOfRound } from './round-failures.ts';
-import { claimNextClosedRound } from '../betting/quarantine.ts';
+import { claimNextClosedRound, forgetFailures } from '../betting/quarantine.ts';
 
 const CLAIM = 2000;
 
@@ -177,6 +177,7 @@ export async function finalPass(deps: MatchDeps): Promise<boolean> {
     takeUp(roundId);
     const pass = await matchRound(client, roundId);
     if (!pass.more) await client.query(`UPDATE rounds SET status = 'SETTLING' WHERE id = $1`, [roundId]);
+    await forgetFailures(client, roundId);
     return [roundId, pass] as const;
   });
   if (!done) return false;

@@ -3,7 +3,12 @@
 // round whose chunks are all settled SETTLED. A crash rolls back only the chunk in hand; the
 // next worker resumes at the first unsettled chunk, and unique keys make a second settlement
 // of the same (round, player) impossible.
-import { claimNextChunk, claimNextSettlingRound, roundsLeftToSettle } from '../betting/quarantine.ts';
+import {
+  claimNextChunk,
+  claimNextSettlingRound,
+  forgetFailures,
+  roundsLeftToSettle,
+} from '../betting/quarantine.ts';
 import {
   DEFAULT_CHUNK_PLAYERS,
   planOrFinish,
@@ -126,7 +131,9 @@ export async function settleStep(deps: SettleDeps): Promise<SettleStep | undefin
     const next = await claimNextChunk(client);
     if (next === undefined) return undefined;
     takeUp(next.roundId);
-    return settleChunkInDb(client, next);
+    const paid = await settleChunkInDb(client, next);
+    if (paid) await forgetFailures(client, next.roundId);
+    return paid;
   });
   if (!chunk) return undefined;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
