@@ -1,5 +1,6 @@
 // Environment -> typed, frozen config, read once at start. A bad value stops the program
 // with a message that names the variable.
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 export interface Config {
@@ -42,6 +43,14 @@ export interface Config {
   readonly settleChunkPlayers: number;
   /** How long an idempotency key is kept (IDEMPOTENCY_RETENTION_HOURS). */
   readonly idempotencyRetentionHours: number;
+  /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY): addresses or CIDRs; empty = none. */
+  readonly trustProxy: readonly string[];
+  /** Register and login attempts per client address per minute (AUTH_RATE_LIMIT_MAX; 0 = off). */
+  readonly authRateLimitMax: number;
+  /** Bearer token that /metrics and detailed /readyz require when set (METRICS_TOKEN). */
+  readonly metricsToken: string | undefined;
+  /** Browser origins allowed by CORS (CORS_ORIGINS); empty = no cross-origin access. */
+  readonly corsOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -79,6 +88,54 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
   }
+  return raw;
+}
+
+const list = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** IPv4/IPv6 addresses or CIDR blocks, comma-separated ("127.0.0.1,10.0.0.0/8"). */
+function addressList(env: Env, name: string): string[] {
+  const items = list(env[name]);
+  for (const item of items) {
+    const [addr, bits, extra] = item.split('/');
+    const okAddr = addr !== undefined && isIP(addr) !== 0;
+    const okBits =
+      bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(addr ?? '') === 6 ? 128 : 32));
+    if (!okAddr || !okBits || extra !== undefined) {
+      throw new ConfigError(
+        name,
+        `must be IP addresses or CIDR blocks separated by commas, got ${JSON.stringify(item)}`,
+      );
+    }
+  }
+  return items;
+}
+
+/** Full origins, comma-separated ("https://play.example.com"). */
+function originList(env: Env, name: string): string[] {
+  const items = list(env[name]);
+  for (const item of items) {
+    let origin = '';
+    try {
+      origin = new URL(item).origin;
+    } catch {
+      // reported below
+    }
+    if (origin !== item)
+      throw new ConfigError(name, `must be origins like https://example.com, got ${JSON.stringify(item)}`);
+  }
+  return items;
+}
+
+function secretToken(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 24 || /\s/.test(raw))
+    throw new ConfigError(name, 'must be at least 24 characters without spaces');
   return raw;
 }
 
@@ -162,5 +219,9 @@ export function loadConfig(env: Env = process.env): Config {
     // Players settled per transaction: bounded work and locks per step of a huge round.
     settleChunkPlayers: integer(env, 'SETTLE_CHUNK_PLAYERS', 2000, 1, 100_000),
     idempotencyRetentionHours: integer(env, 'IDEMPOTENCY_RETENTION_HOURS', 24, 1, 24 * 366),
+    trustProxy: addressList(env, 'TRUST_PROXY'),
+    authRateLimitMax: integer(env, 'AUTH_RATE_LIMIT_MAX', 20, 0, 1_000_000),
+    metricsToken: secretToken(env, 'METRICS_TOKEN'),
+    corsOrigins: originList(env, 'CORS_ORIGINS'),
   });
 }

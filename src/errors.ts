@@ -24,6 +24,7 @@ export const ErrorCodes = {
   INSUFFICIENT_FUNDS: { status: 422, message: 'Insufficient funds' },
   LIMIT_EXCEEDED: { status: 422, message: 'Amount outside the allowed limits' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  LOGIN_THROTTLED: { status: 429, message: 'Too many failed logins for this username; retry later' },
   UNAVAILABLE: { status: 503, message: 'A dependency is unavailable' },
   OVERLOADED: { status: 503, message: 'Too many operations are waiting; retry shortly' },
   INTERNAL: { status: 500, message: 'Internal error' },

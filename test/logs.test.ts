@@ -62,7 +62,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as any, requestId: res.headers.get('x-request-id') };
 }
 
 test(
@@ -92,12 +92,13 @@ test(
         Date.parse(round.body.closesAt) - Date.parse(round.body.serverTime) > 800
       );
     });
-    const traceA = `trace-${randomUUID().slice(0, 8)}`;
+    // The client's own id is logged beside ours; ours (the answer's x-request-id) follows the bet.
+    const clientTrace = `trace-${randomUUID().slice(0, 8)}`;
     const betA = await call(
       'POST',
       '/v1/bets',
       { roundId: round.body.roundId, side: 'red', amount: 500 },
-      { authorization: `Bearer ${a.body.token}`, 'idempotency-key': 'k1', 'x-request-id': traceA },
+      { authorization: `Bearer ${a.body.token}`, 'idempotency-key': 'k1', 'x-request-id': clientTrace },
     );
     const betB = await call(
       'POST',
@@ -106,6 +107,12 @@ test(
       { authorization: `Bearer ${b.body.token}`, 'idempotency-key': 'k1' },
     );
     assert.equal(betA.status, 202);
+    const traceA = betA.requestId!;
+    assert.notEqual(traceA, clientTrace, 'the server chooses the request id');
+    assert.ok(
+      lines().some((l) => l.reqId === traceA && l.clientRequestId === clientTrace),
+      'the client id is logged as clientRequestId',
+    );
     assert.equal(betB.status, 202);
     await waitFor(
       'bet settled line',

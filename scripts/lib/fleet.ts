@@ -97,6 +97,10 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
         PORT: String(p.port ?? 0),
         ...(p.metricsPort ? { METRICS_PORT: String(p.metricsPort) } : {}),
         HOST: '127.0.0.1',
+        // The fleet's HAProxy (on loopback) forwards the client address. Its simulated crowd
+        // registers hundreds of players from this one address: no per-address signup limit.
+        TRUST_PROXY: '127.0.0.1',
+        AUTH_RATE_LIMIT_MAX: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

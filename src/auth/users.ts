@@ -4,6 +4,7 @@ import type { Pool, Queryable } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { appError } from '../errors.ts';
 import { openPlayerWallet } from '../ledger/accounts.ts';
+import { assertNotThrottled, clearLoginFailures, recordLoginFailure } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { Principal, Role } from './tokens.ts';
 
@@ -31,15 +32,20 @@ export async function createUser(
 }
 
 export async function authenticate(db: Queryable, username: string, password: string): Promise<Principal> {
-  const { rows } = await db.query<{ id: bigint; password_hash: string; role: Role }>(
-    'SELECT id, password_hash, role FROM users WHERE username = $1',
+  await assertNotThrottled(db, username);
+  const { rows } = await db.query<{ id: bigint; password_hash: string; role: Role; username: string }>(
+    'SELECT id, password_hash, role, username FROM users WHERE lower(username) = lower($1)',
     [username],
   );
   const user = rows[0];
   // Hash even for unknown users so timing does not reveal which usernames exist.
   const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
-  if (!user || !ok) throw appError('INVALID_CREDENTIALS');
-  return { userId: user.id, role: user.role, username };
+  if (!user || !ok) {
+    await recordLoginFailure(db, username);
+    throw appError('INVALID_CREDENTIALS');
+  }
+  await clearLoginFailures(db, username);
+  return { userId: user.id, role: user.role, username: user.username };
 }
 
 const DUMMY_HASH = `scrypt$16384$8$1$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;

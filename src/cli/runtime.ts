@@ -159,5 +159,6 @@ export async function buildDeps(
     metrics,
     audit: () => runAudit(rt.pool),
     readiness: () => readiness(rt.pool, redis, rt.replicaPool),
+    ...(redis ? { redis } : {}),
   };
 }

@@ -6,6 +6,8 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
 } from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { appError } from '../errors.ts';
@@ -35,10 +37,11 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
       : { loggerInstance: createLogger(deps.config.logLevel) as FastifyBaseLogger }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-    },
+    // Ours, always: the id goes into the ledger's request_id, so a client must not choose it.
+    // A client's own X-Request-Id is logged as clientRequestId (http/money.ts).
+    genReqId: () => randomUUID(),
+    // X-Forwarded-For is believed only from the proxies in TRUST_PROXY.
+    trustProxy: deps.config.trustProxy.length ? [...deps.config.trustProxy] : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Errors Fastify raises before routing (bad URL encoding, over-long path parameters) get
     // the same error body as everything else.
@@ -56,7 +59,19 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     );
   });
   registerErrorHandler(app);
-  await registerRateLimit(app, deps.config);
+  // Security headers on every answer (CSP: scripts and styles from this origin only; the pages
+  // and the API docs need nothing else), and no cross-origin access unless CORS_ORIGINS says so.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+      },
+    },
+  });
+  await app.register(cors, { origin: deps.config.corsOrigins.length ? [...deps.config.corsOrigins] : false });
+  await registerRateLimit(app, deps);
   await app.register(swagger, {
     openapi: {
       info: { title: 'colorbet API', version: '1.0.0', description: 'Peer-to-peer colour-round betting' },

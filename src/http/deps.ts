@@ -6,6 +6,7 @@ import type { MoneyService } from '../money.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AuditReport } from '../audit.ts';
 import type { EventHub } from '../bus/events.ts';
+import type { RedisClient } from '../bus/redis.ts';
 
 export interface ReadinessCheck {
   name: string;
@@ -25,4 +26,6 @@ export interface AppDeps {
   metrics: Metrics;
   audit: () => Promise<AuditReport>;
   readiness: () => Promise<ReadinessCheck[]>;
+  /** With REDIS_URL: shared rate-limit counters. */
+  redis?: RedisClient;
 }

@@ -12,17 +12,32 @@ function clientError(err: FastifyError): AppError | undefined {
       /(^|\.)amount$/.test(field) ||
       (first?.params as { missingProperty?: string })?.missingProperty === 'amount';
     const message = `${where}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`;
-    return appError(isAmount && field ? 'INVALID_AMOUNT' : 'VALIDATION', message, err.validation);
+    // The field and the rule's words only: never the validator's own objects (schema paths, params).
+    return appError(
+      isAmount && field ? 'INVALID_AMOUNT' : 'VALIDATION',
+      message,
+      field ? { field } : undefined,
+    );
   }
   if (err.statusCode === 429) {
     // @fastify/rate-limit throws what its errorResponseBuilder returned (our error body).
     const body = err as unknown as { error?: { message?: string } };
     return appError('RATE_LIMITED', body.error?.message ?? err.message);
   }
-  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return appError('UNSUPPORTED_MEDIA_TYPE');
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return appError('PAYLOAD_TOO_LARGE');
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500 && err.code?.startsWith('FST_')) {
+    // Fastify's own words can name internals (parsers, plugins); ours are stable.
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return appError('UNSUPPORTED_MEDIA_TYPE');
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return appError('PAYLOAD_TOO_LARGE');
+    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return appError('VALIDATION', 'The JSON body is empty');
+    if (err.code.includes('JSON')) return appError('VALIDATION', 'The request body is not valid JSON');
+    return appError('VALIDATION');
+  }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-    return appError('VALIDATION', err.message);
+    // The JSON parser's own message quotes the body back; say what is wrong in our words.
+    return appError(
+      'VALIDATION',
+      err instanceof SyntaxError ? 'The request body is not valid JSON' : undefined,
+    );
   }
   return undefined;
 }
@@ -32,7 +47,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const known = err instanceof AppError ? err : (clientError(err) ?? fromPgError(err));
     if (known) {
       if (known.code === 'OVERLOADED') void reply.header('retry-after', '1');
-      else if (known.status >= 500) req.log.warn({ err }, 'dependency error');
+      else if (known.code === 'LOGIN_THROTTLED') {
+        const wait = (known.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 1;
+        void reply.header('retry-after', String(wait));
+      } else if (known.status >= 500) req.log.warn({ err }, 'dependency error');
       return reply.status(known.status).send(known.toBody());
     }
     req.log.error({ err }, 'unhandled error');

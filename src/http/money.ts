@@ -33,6 +33,12 @@ export function idempotencyClaim(req: FastifyRequest, required: boolean): Idempo
   };
 }
 
+/** A client's own X-Request-Id, logged beside ours (never used as ours: it cannot spoof the ledger). */
+function clientRequestId(req: FastifyRequest): { clientRequestId?: string } {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && given !== '' ? { clientRequestId: given.slice(0, 128) } : {};
+}
+
 export async function submitMoney(
   deps: { money: MoneyService; metrics: Metrics },
   req: FastifyRequest,
@@ -57,6 +63,7 @@ export async function submitMoney(
       status: outcome.ok ? outcome.status : outcome.error.status,
       replayed: outcome.ok && outcome.replayed,
       idempotencyKey: idempotency?.key,
+      ...clientRequestId(req),
       result: outcome.ok ? outcome.body : undefined,
     },
     'money operation',

@@ -36,6 +36,8 @@ export function testRuntime(database: TestDatabase, env: Record<string, string> 
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     AUTH_SECRET: 'test-secret-that-is-long-enough-0123456789',
+    // Suites register many players from one address; test/security.test.ts sets its own limit.
+    AUTH_RATE_LIMIT_MAX: '0',
     ...env,
     DATABASE_URL: database.url,
   });

@@ -1,14 +1,30 @@
-import type { FastifyInstance } from 'fastify';
+// Health, readiness and metrics. With METRICS_TOKEN set, /metrics and the detail of /readyz
+// (which dependency is down, and the database's own error text) need
+// `Authorization: Bearer <METRICS_TOKEN>`; the load balancer's plain /readyz still gets ready or
+// not, with each check's name and state only.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { appError } from '../../errors.ts';
 import type { AppDeps } from '../deps.ts';
+
+function canSeeInternals(deps: AppDeps, req: FastifyRequest): boolean {
+  const token = deps.config.metricsToken;
+  if (token === undefined) return true;
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
 
 export function opsRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/healthz', { schema: { tags: ['ops'] } }, async () => ({ ok: true }));
-  app.get('/readyz', { schema: { tags: ['ops'] } }, async (_req, reply) => {
+  app.get('/readyz', { schema: { tags: ['ops'] } }, async (req, reply) => {
     const checks = await deps.readiness();
     const ok = checks.every((c) => c.ok);
-    return reply.status(ok ? 200 : 503).send({ ok, checks });
+    const shown = canSeeInternals(deps, req) ? checks : checks.map(({ name, ok }) => ({ name, ok }));
+    return reply.status(ok ? 200 : 503).send({ ok, checks: shown });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    if (!canSeeInternals(deps, req)) throw appError('UNAUTHORIZED', 'Metrics need the scrape token');
     const pool = deps.pool;
     deps.metrics.poolClients.set({ state: 'total' }, pool.totalCount);
     deps.metrics.poolClients.set({ state: 'idle' }, pool.idleCount);

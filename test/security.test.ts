@@ -1,0 +1,227 @@
+// Safe in front of the public (issue 11, first part): rate limits keyed on the verified caller
+// or the real client address, stricter limits and per-username backoff on login, usernames
+// unique regardless of case, server-chosen request ids, security headers, closed CORS, metrics
+// and readiness detail behind a token, and error bodies without validator internals.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
+
+const apps: TestApp[] = [];
+after(async () => Promise.all(apps.map((a) => a.close())));
+const app = async (env: Record<string, string>) => {
+  const t = await startTestApp(env);
+  apps.push(t);
+  return t;
+};
+
+void describe('rate limits', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await app({
+      RATE_LIMIT_MAX: '5',
+      RATE_LIMIT_WINDOW_SECONDS: '60',
+      AUTH_RATE_LIMIT_MAX: '3',
+      TRUST_PROXY: '127.0.0.1',
+    });
+  });
+
+  test('made-up tokens share the address budget instead of getting one each', async () => {
+    const statuses = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await t.request({
+        method: 'GET',
+        url: '/v1/rounds',
+        token: `junk-${i}`,
+        headers: { 'x-forwarded-for': '203.0.113.7' },
+      });
+      statuses.push(res.status);
+    }
+    assert.deepEqual(statuses.slice(5), [429, 429]);
+  });
+
+  test('a player has one budget whichever of its tokens it uses; another address is not affected', async () => {
+    const p = await t.registerPlayer();
+    const second = (
+      await t.request({
+        method: 'POST',
+        url: '/v1/auth/login',
+        body: { username: p.username, password: 'password-123' },
+      })
+    ).body.token as string | undefined;
+    const tokens = [p.token, second ?? p.token];
+    const statuses = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push(
+        (
+          await t.request({
+            method: 'GET',
+            url: '/v1/wallet',
+            token: tokens[i % 2]!,
+            headers: { 'x-forwarded-for': `198.51.100.${i}` },
+          })
+        ).status,
+      );
+    }
+    assert.deepEqual(statuses.slice(5), [429, 429], JSON.stringify(statuses));
+    const other = await t.request({
+      method: 'GET',
+      url: '/v1/rounds',
+      headers: { 'x-forwarded-for': '192.0.2.99' },
+    });
+    assert.equal(other.status, 200);
+  });
+
+  test('login and register have their own stricter budget per client address', async () => {
+    const attempt = (ip: string) =>
+      t.request({
+        method: 'POST',
+        url: '/v1/auth/login',
+        body: { username: uniqueName('nobody'), password: 'wrong-password' },
+        headers: { 'x-forwarded-for': ip },
+      });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await attempt('203.0.113.50')).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
+    // Behind the trusted proxy, another client address has its own budget.
+    assert.equal((await attempt('203.0.113.51')).status, 401);
+  });
+});
+
+void describe('login', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await app({ AUTH_RATE_LIMIT_MAX: '0' });
+  });
+
+  const login = (username: string, password: string) =>
+    t.request({ method: 'POST', url: '/v1/auth/login', body: { username, password } });
+
+  test('after 5 failures a username waits, whether it exists or not, and the answers are alike', async () => {
+    const p = await t.registerPlayer();
+    const ghost = uniqueName('ghost');
+    for (const name of [p.username, ghost]) {
+      for (let i = 0; i < 5; i++) assert.equal((await login(name, 'wrong-password')).status, 401);
+    }
+    const real = await login(p.username, 'password-123');
+    const fake = await login(ghost, 'password-123');
+    for (const res of [real, fake]) {
+      assert.equal(res.status, 429);
+      assert.equal(res.body.error.code, 'LOGIN_THROTTLED');
+      assert.ok(Number(res.headers['retry-after']) >= 1);
+    }
+    assert.deepEqual(Object.keys(real.body.error).sort(), Object.keys(fake.body.error).sort());
+    // Once the wait is over, the right password gets in and the count starts again.
+    await t.db.pool.query(`UPDATE login_throttle SET blocked_until = now() - interval '1 second'`);
+    assert.equal((await login(p.username, 'password-123')).status, 200);
+    const { rows } = await t.db.pool.query('SELECT 1 FROM login_throttle WHERE username = lower($1)', [
+      p.username,
+    ]);
+    assert.equal(rows.length, 0);
+  });
+
+  test('usernames are unique regardless of case, and login ignores case', async () => {
+    const name = `Case_${uniqueName('u')}`;
+    const first = await t.request({
+      method: 'POST',
+      url: '/v1/auth/register',
+      body: { username: name, password: 'password-123' },
+    });
+    assert.equal(first.status, 201);
+    const lookAlike = await t.request({
+      method: 'POST',
+      url: '/v1/auth/register',
+      body: { username: name.toLowerCase(), password: 'password-123' },
+    });
+    assert.equal(lookAlike.status, 409);
+    assert.equal(lookAlike.body.error.code, 'USERNAME_TAKEN');
+    const res = await login(name.toUpperCase(), 'password-123');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.userId, first.body.userId);
+  });
+});
+
+void describe('exposure', () => {
+  let t: TestApp;
+  const TOKEN = 'scrape-token-0123456789abcdef';
+  before(async () => {
+    t = await app({ METRICS_TOKEN: TOKEN, CORS_ORIGINS: 'https://play.example.com' });
+  });
+
+  test('security headers on API answers; CORS only for the configured origin', async () => {
+    const res = await t.request({
+      method: 'GET',
+      url: '/v1/rounds',
+      headers: { origin: 'https://evil.example' },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.match(String(res.headers['content-security-policy']), /script-src 'self'/);
+    assert.ok(res.headers['strict-transport-security']);
+    assert.equal(res.headers['access-control-allow-origin'], undefined);
+    const allowed = await t.request({
+      method: 'GET',
+      url: '/v1/rounds',
+      headers: { origin: 'https://play.example.com' },
+    });
+    assert.equal(allowed.headers['access-control-allow-origin'], 'https://play.example.com');
+  });
+
+  test('the server chooses the request id; a client cannot put its own into the ledger', async () => {
+    const p = await t.registerPlayer();
+    await t.deposit(p.userId, 1000);
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/wallet/withdrawals',
+      token: p.token,
+      body: { amount: 10 },
+      headers: { 'idempotency-key': 'rid-1', 'x-request-id': 'spoofed-audit-id' },
+    });
+    assert.equal(res.status, 202);
+    assert.notEqual(res.headers['x-request-id'], 'spoofed-audit-id');
+    const { rows } = await t.db.pool.query<{ n: bigint }>(
+      `SELECT count(*) AS n FROM transfers WHERE request_id = 'spoofed-audit-id'`,
+    );
+    assert.equal(rows[0]!.n, 0n);
+  });
+
+  test('metrics and readiness detail need the scrape token; plain readiness says only up or down', async () => {
+    assert.equal((await t.request({ method: 'GET', url: '/metrics' })).status, 401);
+    const scraped = await t.request({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(scraped.status, 200);
+    const plain = await t.request({ method: 'GET', url: '/readyz' });
+    assert.equal(plain.status, 200);
+    for (const c of plain.body.checks) assert.deepEqual(Object.keys(c).sort(), ['name', 'ok']);
+    const detailed = await t.request({
+      method: 'GET',
+      url: '/readyz',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    assert.ok(detailed.body.checks.some((c: { detail?: string }) => typeof c.detail === 'string'));
+  });
+
+  test('a validation error names the field in our words, without the validator internals', async () => {
+    const p = await t.registerPlayer();
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/bets',
+      token: p.token,
+      body: { roundId: 1, side: 'red', amount: 'lots' },
+      headers: { 'idempotency-key': 'v-1' },
+    });
+    assert.equal(res.status, 400);
+    const text = JSON.stringify(res.body);
+    assert.doesNotMatch(text, /schemaPath|instancePath|keyword/);
+    const junk = await t.request({
+      method: 'POST',
+      url: '/v1/auth/login',
+      body: '{"username": "x", "password": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(junk.status, 400);
+    assert.equal(junk.body.error.message, 'The request body is not valid JSON');
+  });
+});
