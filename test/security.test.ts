@@ -3,6 +3,7 @@
 // unique regardless of case, server-chosen request ids, security headers, closed CORS, metrics
 // and readiness detail behind a token, and error bodies without validator internals.
 import assert from 'node:assert/strict';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 
@@ -117,6 +118,25 @@ void describe('login', () => {
       p.username,
     ]);
     assert.equal(rows.length, 0);
+  });
+
+  test('an old scrypt hash still logs in and is replaced by argon2id at that login', async () => {
+    const name = uniqueName('legacy');
+    const salt = randomBytes(16);
+    const key = scryptSync('password-123', salt, 32, { N: 16384, r: 8, p: 1 });
+    const legacy = `scrypt$16384$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+    await t.db.pool.query(`INSERT INTO users (username, password_hash, role) VALUES ($1, $2, 'operator')`, [
+      name,
+      legacy,
+    ]);
+    assert.equal((await login(name, 'password-123')).status, 200);
+    const { rows } = await t.db.pool.query<{ password_hash: string }>(
+      'SELECT password_hash FROM users WHERE username = $1',
+      [name],
+    );
+    assert.match(rows[0]!.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    assert.equal((await login(name, 'password-123')).status, 200);
+    assert.equal((await login(name, 'wrong-password')).status, 401);
   });
 
   test('usernames are unique regardless of case, and login ignores case', async () => {

@@ -5,7 +5,7 @@ import { withTransaction } from '../db/transaction.ts';
 import { appError } from '../errors.ts';
 import { openPlayerWallet } from '../ledger/accounts.ts';
 import { assertNotThrottled, clearLoginFailures, recordLoginFailure } from './login-throttle.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
+import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import type { Principal, Role } from './tokens.ts';
 
 export async function createUser(
@@ -13,13 +13,14 @@ export async function createUser(
   username: string,
   password: string,
   role: Role,
+  options: { demo?: boolean } = {},
 ): Promise<Principal> {
   const passwordHash = await hashPassword(password);
   try {
     return await withTransaction(pool, async (client) => {
       const { rows } = await client.query<{ id: bigint }>(
-        'INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) RETURNING id',
-        [username, passwordHash, role],
+        'INSERT INTO users (username, password_hash, role, demo) VALUES ($1, $2, $3, $4) RETURNING id',
+        [username, passwordHash, role, options.demo === true],
       );
       const userId = rows[0]!.id;
       if (role === 'player') await openPlayerWallet(client, userId);
@@ -39,16 +40,21 @@ export async function authenticate(db: Queryable, username: string, password: st
   );
   const user = rows[0];
   // Hash even for unknown users so timing does not reveal which usernames exist.
-  const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+  const { ok, needsRehash } = await verifyPassword(password, user?.password_hash ?? (await dummyHash));
   if (!user || !ok) {
     await recordLoginFailure(db, username);
     throw appError('INVALID_CREDENTIALS');
   }
   await clearLoginFailures(db, username);
+  // Stored with older, weaker parameters: today's hash replaces it while we know the password.
+  if (needsRehash) {
+    await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [
+      user.id,
+      await hashPassword(password),
+    ]);
+  }
   return { userId: user.id, role: user.role, username: user.username };
 }
-
-const DUMMY_HASH = `scrypt$16384$8$1$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
 
 export async function userExists(db: Queryable, userId: bigint): Promise<boolean> {
   const { rowCount } = await db.query('SELECT 1 FROM users WHERE id = $1', [userId]);

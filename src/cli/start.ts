@@ -18,7 +18,7 @@ import { startOutboxMeter } from '../workers/outbox-meter.ts';
 import { startReplicaMeter } from '../workers/replica-meter.ts';
 import { buildDeps, type Runtime } from './runtime.ts';
 import { describeError } from '../observability/describe-error.ts';
-import { startDemoCrowd } from '../sim/demo.ts';
+import { prepareDemoAccounts, startDemoCrowd } from '../sim/demo.ts';
 
 async function openRedis(url: string, logger: Runtime['logger']) {
   let cluster = process.env.REDIS_CLUSTER === '1';
@@ -112,16 +112,19 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
   let app: FastifyInstance | undefined;
   if (roles.has('api')) {
     app = await buildApp(deps);
+    // The demo's accounts exist before anyone can register their names.
+    const demo =
+      config.demoPlayers > 0
+        ? await prepareDemoAccounts(pool, deps.tokens, config.demoPlayers, logger)
+        : undefined;
     await app.listen({ port: config.port, host: config.host });
-    if (config.demoPlayers > 0) {
+    if (demo) {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       workers.push(
         await startDemoCrowd({
-          pool,
-          tokens: deps.tokens,
+          accounts: demo,
           baseUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
-          players: config.demoPlayers,
           minBet: config.minBet,
           maxBet: config.maxBet,
           logger,

@@ -14,32 +14,67 @@ interface DemoPlayer {
   api: ApiClient;
 }
 
+/**
+ * The demo account of that name: one the demo created (marked demo), or a new one. A name held
+ * by anyone else is not used (undefined): the demo never bets for, or funds, an account it did
+ * not create.
+ */
 async function demoAccount(pool: Pool, tokens: TokenService, username: string, role: 'player' | 'operator') {
-  const { rows } = await pool.query<{ id: bigint }>('SELECT id FROM users WHERE username = $1', [username]);
-  const principal = rows[0]
-    ? { userId: rows[0].id, role, username }
-    : await createUser(pool, username, generatePassword(), role);
-  return { userId: Number(principal.userId), token: await tokens.issue(principal) };
+  const { rows } = await pool.query<{ id: bigint; demo: boolean; role: string }>(
+    'SELECT id, demo, role FROM users WHERE lower(username) = lower($1)',
+    [username],
+  );
+  const found = rows[0];
+  if (found && (!found.demo || found.role !== role)) return undefined;
+  const principal = found
+    ? { userId: found.id, role, username }
+    : await createUser(pool, username, generatePassword(), role, { demo: true }).catch((err: unknown) => {
+        // Taken between the look-up and the insert: someone else's name.
+        if ((err as { code?: string }).code === 'USERNAME_TAKEN') return undefined;
+        throw err;
+      });
+  return principal && { userId: Number(principal.userId), token: await tokens.issue(principal) };
+}
+
+export interface DemoAccounts {
+  operator: { userId: number; token: string };
+  players: { userId: number; token: string }[];
+}
+
+/** Creates (or finds) the demo's own accounts. Runs before the API listens. */
+export async function prepareDemoAccounts(
+  pool: Pool,
+  tokens: TokenService,
+  count: number,
+  logger: Logger,
+): Promise<DemoAccounts | undefined> {
+  const operator = await demoAccount(pool, tokens, 'demo_operator', 'operator');
+  if (!operator) {
+    logger.warn('demo crowd off: the name demo_operator belongs to an account the demo did not create');
+    return undefined;
+  }
+  const players: DemoAccounts['players'] = [];
+  for (let i = 1; i <= count; i++) {
+    const acct = await demoAccount(pool, tokens, `demo_${i}`, 'player');
+    if (acct) players.push(acct);
+    else logger.warn({ username: `demo_${i}` }, 'demo crowd: skipping a name the demo did not create');
+  }
+  return { operator, players };
 }
 
 export async function startDemoCrowd(opts: {
-  pool: Pool;
-  tokens: TokenService;
+  accounts: DemoAccounts;
   baseUrl: string;
-  players: number;
   minBet: bigint;
   maxBet: bigint;
   logger: Logger;
 }): Promise<Worker> {
   const base = new ApiClient(opts.baseUrl);
-  const operator = base.withToken(
-    (await demoAccount(opts.pool, opts.tokens, 'demo_operator', 'operator')).token,
-  );
-  const players: DemoPlayer[] = [];
-  for (let i = 1; i <= opts.players; i++) {
-    const acct = await demoAccount(opts.pool, opts.tokens, `demo_${i}`, 'player');
-    players.push({ userId: acct.userId, api: base.withToken(acct.token) });
-  }
+  const operator = base.withToken(opts.accounts.operator.token);
+  const players: DemoPlayer[] = opts.accounts.players.map((a) => ({
+    userId: a.userId,
+    api: base.withToken(a.token),
+  }));
   const low = Number(opts.minBet);
   const high = Math.max(low, Math.min(Number(opts.maxBet), low * 100));
   opts.logger.info({ players: players.length }, 'demo crowd betting (DEMO_PLAYERS=0 turns it off)');
