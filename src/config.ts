@@ -51,6 +51,10 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** Browser origins allowed by CORS (CORS_ORIGINS); empty = no cross-origin access. */
   readonly corsOrigins: readonly string[];
+  /** Refresh token lifetime (REFRESH_TOKEN_TTL_SECONDS). */
+  readonly refreshTokenTtlSeconds: number;
+  /** How long a process trusts its cached token epoch and role of a user (SESSION_CHECK_SECONDS). */
+  readonly sessionCheckSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -223,5 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
     authRateLimitMax: integer(env, 'AUTH_RATE_LIMIT_MAX', 20, 0, 1_000_000),
     metricsToken: secretToken(env, 'METRICS_TOKEN'),
     corsOrigins: originList(env, 'CORS_ORIGINS'),
+    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 366 * 86_400),
+    sessionCheckSeconds: integer(env, 'SESSION_CHECK_SECONDS', 10, 0, 3600),
   });
 }

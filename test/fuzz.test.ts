@@ -36,11 +36,13 @@ const EXPECTED = [
 
 let t: TestApp;
 let player: { userId: number; token: string };
+let leaving: { userId: number; token: string };
 let routes: Route[] = [];
 
 before(async () => {
   t = await startTestApp();
   player = await t.registerPlayer();
+  leaving = await t.registerPlayer();
   await t.deposit(player.userId, 1_000_000);
   const spec = (
     t.app as unknown as {
@@ -75,7 +77,14 @@ before(async () => {
 });
 after(async () => t.close());
 
-const tokenFor = (route: Route) => (route.path.startsWith('/v1/admin/') ? t.operatorToken : player.token);
+// Logout revokes every token of its caller: it gets a player of its own, so the shared player's
+// token stays good for the other routes.
+const tokenFor = (route: Route) =>
+  route.path.startsWith('/v1/admin/')
+    ? t.operatorToken
+    : route.path === '/v1/auth/logout'
+      ? leaving.token
+      : player.token;
 
 // ---- generators -------------------------------------------------------------------------
 

@@ -259,3 +259,16 @@ test('a gateway-only process (buildGatewayApp) serves the stream and /metrics', 
     await gatewayOnly.close();
   }
 });
+
+test("logout closes the player's open streams at once and the old token no longer authenticates one", async () => {
+  const carol = await t.registerPlayer();
+  const s = await connect(`${base}/v1/stream?token=${carol.token}`);
+  assert.equal((await s.next((m) => m.type === 'hello')).user.userId, carol.userId);
+  const out = await t.request({ method: 'POST', url: '/v1/auth/logout', token: carol.token });
+  assert.equal(out.status, 204);
+  const error = await s.next((m) => m.type === 'error');
+  assert.equal(error.code, 'UNAUTHORIZED');
+  assert.equal(await s.closed, 4401);
+  const again = await connect(`${base}/v1/stream?token=${carol.token}`);
+  assert.equal((await again.next((m) => m.type === 'error')).code, 'UNAUTHORIZED');
+});

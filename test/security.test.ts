@@ -160,6 +160,81 @@ void describe('login', () => {
   });
 });
 
+void describe('sessions', () => {
+  let t: TestApp;
+  before(async () => {
+    // No cache of the user's epoch and role: a change shows on the next request.
+    t = await app({ SESSION_CHECK_SECONDS: '0' });
+  });
+
+  const login = (username: string) =>
+    t.request({ method: 'POST', url: '/v1/auth/login', body: { username, password: 'password-123' } });
+
+  test('logout revokes the access and refresh tokens of every device; a new login works', async () => {
+    const p = await t.registerPlayer();
+    const phone = (await login(p.username)).body;
+    const laptop = (await login(p.username)).body;
+    assert.equal((await t.request({ method: 'GET', url: '/v1/wallet', token: phone.token })).status, 200);
+    assert.equal(
+      (await t.request({ method: 'POST', url: '/v1/auth/logout', token: phone.token })).status,
+      204,
+    );
+    for (const token of [phone.token, laptop.token, p.token]) {
+      const res = await t.request({ method: 'GET', url: '/v1/wallet', token });
+      assert.equal(res.status, 401);
+      assert.equal(res.body.error.code, 'UNAUTHORIZED');
+    }
+    const refreshed = await t.request({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      body: { refreshToken: laptop.refreshToken },
+    });
+    assert.equal(refreshed.status, 401);
+    const fresh = (await login(p.username)).body;
+    assert.equal((await t.request({ method: 'GET', url: '/v1/wallet', token: fresh.token })).status, 200);
+  });
+
+  test('refresh gives a working access token; access and refresh tokens do not stand in for each other', async () => {
+    const p = await t.registerPlayer();
+    const first = (await login(p.username)).body;
+    assert.ok(first.refreshToken && first.expiresIn > 0);
+    const next = await t.request({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      body: { refreshToken: first.refreshToken },
+    });
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.equal(next.body.userId, p.userId);
+    assert.equal((await t.request({ method: 'GET', url: '/v1/wallet', token: next.body.token })).status, 200);
+    assert.equal(
+      (await t.request({ method: 'GET', url: '/v1/wallet', token: first.refreshToken })).status,
+      401,
+    );
+    const wrongKind = await t.request({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      body: { refreshToken: first.token },
+    });
+    assert.equal(wrongKind.status, 401);
+  });
+
+  test('a role change takes effect on the next request, whatever role the token says', async () => {
+    const p = await t.registerPlayer();
+    assert.equal(
+      (await t.request({ method: 'GET', url: '/v1/admin/withdrawals', token: p.token })).status,
+      403,
+    );
+    assert.equal((await t.request({ method: 'GET', url: '/v1/wallet', token: p.token })).status, 200);
+    await t.db.pool.query(`UPDATE users SET role = 'operator' WHERE id = $1`, [p.userId]);
+    assert.equal(
+      (await t.request({ method: 'GET', url: '/v1/admin/withdrawals', token: p.token })).status,
+      200,
+    );
+    assert.equal((await t.request({ method: 'GET', url: '/v1/wallet', token: p.token })).status, 403);
+    await t.db.pool.query(`UPDATE users SET role = 'player' WHERE id = $1`, [p.userId]);
+  });
+});
+
 void describe('exposure', () => {
   let t: TestApp;
   const TOKEN = 'scrape-token-0123456789abcdef';

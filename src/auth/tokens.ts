@@ -10,7 +10,11 @@ export interface Principal {
   username: string;
   /** When the token that proved this identity expires (ms since the epoch). */
   expiresAt?: number;
+  /** The user's token epoch the token was issued under (0 when absent); see auth/sessions.ts. */
+  epoch?: number;
 }
+
+export type TokenKind = 'access' | 'refresh';
 
 // Verified tokens are remembered (by the token string, which is the credential) until they
 // expire: an HMAC through WebCrypto costs more than the rest of a bet's HTTP path, and a player
@@ -19,7 +23,7 @@ const CACHE_MAX = 100_000;
 
 export class TokenService {
   private readonly key: Promise<CryptoKey>;
-  private readonly verified = new Map<string, Principal>();
+  private readonly verified = new Map<string, Principal & { kind?: TokenKind }>();
 
   constructor(
     secret: string,
@@ -35,18 +39,32 @@ export class TokenService {
     );
   }
 
-  async issue(p: Principal): Promise<string> {
-    return new SignJWT({ role: p.role, name: p.username })
+  /** An access token (TOKEN_TTL_SECONDS), or with kind 'refresh' a refresh token (`ttlSeconds`). */
+  async issue(p: Principal, kind: TokenKind = 'access', ttlSeconds = this.ttlSeconds): Promise<string> {
+    return new SignJWT({
+      role: p.role,
+      name: p.username,
+      ...(p.epoch ? { ep: p.epoch } : {}),
+      ...(kind === 'refresh' ? { typ: 'refresh' } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(p.userId.toString())
       .setIssuedAt()
       .setIssuer('colorbet')
-      .setExpirationTime(`${this.ttlSeconds}s`)
+      .setExpirationTime(`${ttlSeconds}s`)
       .sign(await this.key);
   }
 
-  /** Undefined for anything that is not a valid, unexpired token of ours. */
-  async verify(token: string): Promise<Principal | undefined> {
+  /**
+   * Undefined for anything that is not a valid, unexpired token of ours of that kind (a refresh
+   * token is never accepted as an access token, nor the reverse).
+   */
+  async verify(token: string, kind: TokenKind = 'access'): Promise<Principal | undefined> {
+    const p = await this.verifySignature(token);
+    return p && (p.kind ?? 'access') === kind ? p : undefined;
+  }
+
+  private async verifySignature(token: string): Promise<(Principal & { kind?: TokenKind }) | undefined> {
     const known = this.verified.get(token);
     if (known) {
       if (known.expiresAt !== undefined && known.expiresAt > Date.now()) return known;
@@ -60,10 +78,13 @@ export class TokenService {
       const role = payload.role;
       if ((role !== 'player' && role !== 'operator') || !payload.sub || !/^\d+$/.test(payload.sub))
         return undefined;
-      const principal: Principal = {
+      const epoch = typeof payload.ep === 'number' && Number.isInteger(payload.ep) ? payload.ep : 0;
+      const principal: Principal & { kind?: TokenKind } = {
         userId: BigInt(payload.sub),
         role,
         username: String(payload.name ?? ''),
+        epoch,
+        ...(payload.typ === 'refresh' ? { kind: 'refresh' as const } : {}),
         ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}),
       };
       if (principal.expiresAt !== undefined) {

@@ -9,7 +9,10 @@ export type LiveEvent =
   | { type: 'round'; roundId: string; status: string; [k: string]: unknown }
   | { type: 'bet'; userId: string; betId: string; roundId: string; status?: string; [k: string]: unknown }
   | { type: 'balance'; userId: string; [k: string]: unknown }
-  | { type: 'wake'; worker: 'match' | 'settle' | 'project'; roundId?: string };
+  | { type: 'wake'; worker: 'match' | 'settle' | 'project'; roundId?: string }
+  // Every token of the user was revoked (logout): processes drop their cached check, the
+  // gateway closes the user's sockets.
+  | { type: 'revoked'; userId: string };
 
 export interface EventHub {
   publish(events: LiveEvent[]): void;

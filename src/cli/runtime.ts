@@ -1,6 +1,7 @@
 // Wiring shared by every command: config, logger, the database (given or embedded),
 // migrations, and the services built on them.
 import { runAudit } from '../audit.ts';
+import { SessionTokens } from '../auth/sessions.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { sharedAuthSecret } from '../auth/users.ts';
 import type { Config } from '../config.ts';
@@ -130,6 +131,7 @@ export async function buildDeps(
 ): Promise<AppDeps> {
   const metrics = createMetrics(role);
   const secret = await sharedAuthSecret(rt.pool, rt.config.authSecret);
+  const tokens = new TokenService(secret, rt.config.tokenTtlSeconds);
   const readPool = rt.replicaPool
     ? routeReads(rt.pool, rt.replicaPool, {
         onFallback: (reason) => metrics.replicaFallbacks.inc({ reason }),
@@ -155,7 +157,17 @@ export async function buildDeps(
       },
     ),
     events,
-    tokens: new TokenService(secret, rt.config.tokenTtlSeconds),
+    tokens,
+    sessions: new SessionTokens(
+      tokens,
+      rt.pool,
+      {
+        checkSeconds: rt.config.sessionCheckSeconds,
+        refreshTtlSeconds: rt.config.refreshTokenTtlSeconds,
+        accessTtlSeconds: rt.config.tokenTtlSeconds,
+      },
+      events,
+    ),
     metrics,
     audit: () => runAudit(rt.pool),
     readiness: () => readiness(rt.pool, redis, rt.replicaPool),

@@ -122,6 +122,11 @@ export class Connections {
     this.opts.onSent(sent);
   }
 
+  /** The user's identified clients (a copy: closing them changes the set). */
+  clientsOf(userId: string): Client[] {
+    return [...(this.byUser.get(userId) ?? [])];
+  }
+
   sendToUser(userId: string, payload: Buffer): void {
     const set = this.byUser.get(userId);
     if (!set) return;

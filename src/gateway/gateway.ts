@@ -5,7 +5,7 @@
 // another needs, and a reconnecting client catches up from its hello and the REST API.
 import client from 'prom-client';
 import type { WebSocket } from 'ws';
-import type { Principal, TokenService } from '../auth/tokens.ts';
+import type { Principal } from '../auth/tokens.ts';
 import type { EventHub } from '../bus/events.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -17,7 +17,7 @@ import { roundViews } from './round-views.ts';
 
 export interface GatewayDeps {
   events: EventHub;
-  tokens: TokenService;
+  tokens: { verify(token: string): Promise<Principal | undefined> };
   db: Queryable;
   metrics: Metrics;
   onError: (err: unknown, what: string) => void;
@@ -88,14 +88,18 @@ export function createGateway(deps: GatewayDeps, options: GatewayOptions = {}): 
     onError: deps.onError,
     totalsIntervalMs: opts.totalsIntervalMs,
   });
-  const unsubscribe = deps.events.subscribe(dispatcher.push);
+  const unsubscribe = deps.events.subscribe((e) => {
+    // A logout revoked every token of the user: their open streams end now, not at expiry.
+    if (e.type === 'revoked') for (const c of conns.clientsOf(e.userId)) refuse(c, 'Token was revoked');
+    else dispatcher.push(e);
+  });
   const stopHeartbeat = startHeartbeat(conns, opts.heartbeatMs, opts.maxMessagesPerBeat);
 
-  function refuse(c: Client): void {
+  function refuse(c: Client, message = 'Token is invalid or expired'): void {
     conns.remove(c);
     drops.inc({ reason: 'unauthorized' });
     // Written directly: a refused client gets no hello, so nothing is queued before this.
-    c.socket.send(encode({ type: 'error', code: 'UNAUTHORIZED', message: 'Token is invalid or expired' }));
+    c.socket.send(encode({ type: 'error', code: 'UNAUTHORIZED', message }));
     c.socket.close(CLOSE.unauthorized, 'unauthorized');
   }
 

@@ -79,7 +79,7 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  const guard = guards(deps.tokens);
+  const guard = guards(deps.sessions);
   for (const routes of [
     opsRoutes,
     authRoutes,

@@ -1,6 +1,12 @@
-// Bearer-token guards for routes. The token is verified locally (no database round trip).
+// Bearer-token guards for routes. The token's signature is checked locally; its epoch and the
+// user's role come from a short per-process cache (auth/sessions.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal, TokenService } from '../auth/tokens.ts';
+import type { Principal } from '../auth/tokens.ts';
+
+/** What checks a bearer token: signature, expiry, revocation, the current role. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal | undefined>;
+}
 import { appError } from '../errors.ts';
 
 declare module 'fastify' {
@@ -9,7 +15,10 @@ declare module 'fastify' {
   }
 }
 
-export async function principalOf(tokens: TokenService, req: FastifyRequest): Promise<Principal | undefined> {
+export async function principalOf(
+  tokens: TokenVerifier,
+  req: FastifyRequest,
+): Promise<Principal | undefined> {
   const header = req.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -19,7 +28,7 @@ export async function principalOf(tokens: TokenService, req: FastifyRequest): Pr
   return principal;
 }
 
-export function guards(tokens: TokenService) {
+export function guards(tokens: TokenVerifier) {
   const authenticated = async (req: FastifyRequest, _reply: FastifyReply) => {
     const principal = await principalOf(tokens, req);
     if (!principal) throw appError('UNAUTHORIZED');

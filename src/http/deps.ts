@@ -1,3 +1,4 @@
+import type { SessionTokens } from '../auth/sessions.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
@@ -22,6 +23,8 @@ export interface AppDeps {
   readPool: ReadPool;
   money: MoneyService;
   tokens: TokenService;
+  /** Token verification with revocation and the current role; issuing, refresh, logout. */
+  sessions: SessionTokens;
   events: EventHub;
   metrics: Metrics;
   audit: () => Promise<AuditReport>;

@@ -14,6 +14,6 @@ export async function buildGatewayApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerErrorHandler(app);
   opsRoutes(app, deps);
-  streamRoutes(app, deps, guards(deps.tokens));
+  streamRoutes(app, deps, guards(deps.sessions));
   return app;
 }

@@ -6,7 +6,7 @@
 // minute), on top of the per-username backoff of src/auth/login-throttle.ts.
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TokenService } from '../auth/tokens.ts';
+import type { TokenVerifier } from './auth.ts';
 import type { RedisClient } from '../bus/redis.ts';
 import type { Config } from '../config.ts';
 import { appError } from '../errors.ts';
@@ -14,7 +14,7 @@ import { appError } from '../errors.ts';
 const HEALTH = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The caller a budget belongs to: `u:<user id>` for a valid token, else `ip:<address>`. */
-export async function callerKey(tokens: TokenService, req: FastifyRequest): Promise<string> {
+export async function callerKey(tokens: TokenVerifier, req: FastifyRequest): Promise<string> {
   const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   const principal = match?.[1] ? await tokens.verify(match[1]).catch(() => undefined) : undefined;
   return principal ? `u:${principal.userId}` : `ip:${req.ip}`;
@@ -22,7 +22,7 @@ export async function callerKey(tokens: TokenService, req: FastifyRequest): Prom
 
 export async function registerRateLimit(
   app: FastifyInstance,
-  deps: { config: Config; tokens: TokenService; redis?: RedisClient },
+  deps: { config: Config; sessions: TokenVerifier; redis?: RedisClient },
 ): Promise<void> {
   const { config } = deps;
   if (config.rateLimitMax === 0 && config.authRateLimitMax === 0) return;
@@ -34,7 +34,7 @@ export async function registerRateLimit(
     ...(deps.redis ? { redis: deps.redis, nameSpace: `${config.redisPrefix}ratelimit:` } : {}),
     // Health and metrics are for the load balancer and Prometheus, not for callers.
     allowList: (req) => HEALTH.has(req.url.split('?')[0] ?? ''),
-    keyGenerator: (req) => callerKey(deps.tokens, req),
+    keyGenerator: (req) => callerKey(deps.sessions, req),
     errorResponseBuilder: (_req, context) => ({
       statusCode: 429,
       ...appError('RATE_LIMITED', `Too many requests: at most ${context.max} per ${context.after}`).toBody(),

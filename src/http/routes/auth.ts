@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticate, createUser } from '../../auth/users.ts';
 import { idJson } from '../../ledger/json.ts';
+import { currentUser, type Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { bearer } from '../schemas.ts';
 import { authRateLimit } from '../rate-limit.ts';
 
 const credentials = {
@@ -16,12 +18,24 @@ const credentials = {
 
 const tokenReply = {
   type: 'object',
-  properties: { userId: { type: 'integer' }, token: { type: 'string' } },
+  properties: {
+    userId: { type: 'integer' },
+    token: { type: 'string' },
+    refreshToken: { type: 'string' },
+    expiresIn: { type: 'integer' },
+  },
+} as const;
+
+const refreshBody = {
+  type: 'object',
+  required: ['refreshToken'],
+  additionalProperties: false,
+  properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 4096 } },
 } as const;
 
 type Credentials = { Body: { username: string; password: string } };
 
-export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
+export function authRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
   app.post<Credentials>(
     '/v1/auth/register',
     {
@@ -30,7 +44,7 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (req, reply) => {
       const user = await createUser(deps.pool, req.body.username, req.body.password, 'player');
-      return reply.status(201).send({ userId: idJson(user.userId), token: await deps.tokens.issue(user) });
+      return reply.status(201).send({ userId: idJson(user.userId), ...(await deps.sessions.issue(user)) });
     },
   );
   app.post<Credentials>(
@@ -41,7 +55,30 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (req) => {
       const user = await authenticate(deps.pool, req.body.username, req.body.password);
-      return { userId: idJson(user.userId), token: await deps.tokens.issue(user) };
+      return { userId: idJson(user.userId), ...(await deps.sessions.issue(user)) };
+    },
+  );
+  // A new access token (and refresh token) for a refresh token that is not revoked.
+  app.post<{ Body: { refreshToken: string } }>(
+    '/v1/auth/refresh',
+    {
+      schema: { tags: ['auth'], body: refreshBody, response: { 200: tokenReply } },
+      config: authRateLimit(deps.config),
+    },
+    async (req) => {
+      const issued = await deps.sessions.refresh(req.body.refreshToken);
+      const principal = await deps.sessions.verify(issued.token);
+      return { userId: idJson(principal!.userId), ...issued };
+    },
+  );
+  // Revokes every token of the caller (every device): later requests with them get 401 and
+  // open streams are closed.
+  app.post(
+    '/v1/auth/logout',
+    { preHandler: guard.authenticated, schema: { tags: ['auth'], security: bearer } },
+    async (req, reply) => {
+      await deps.sessions.logout(currentUser(req).userId);
+      return reply.status(204).send();
     },
   );
 }

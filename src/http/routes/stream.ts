@@ -13,7 +13,7 @@ export function streamRoutesWith(options: GatewayOptions = {}) {
     const gateway = createGateway(
       {
         events: deps.events,
-        tokens: deps.tokens,
+        tokens: deps.sessions,
         db: deps.pool,
         metrics: deps.metrics,
         onError: (err, what) => app.log.warn({ err, what }, 'gateway read failed; clients will refetch'),
