@@ -20,7 +20,7 @@ import { TokenService } from '../src/auth/tokens.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
-import { startPostmaster, type Postmaster } from '../src/db/postmaster.ts';
+import { LOOPBACK_ONLY, startPostmaster, type Postmaster } from '../src/db/postmaster.ts';
 import { replicaFailure } from '../src/db/read-pool.ts';
 import { requireDependency } from './helpers/env.ts';
 import { cliEnv, freePort, runCli } from './helpers/ledger.ts';
@@ -80,15 +80,7 @@ function server(dataDir: string, port: number, extra: string[]): Promise<Postmas
     binary: path.join(BIN!, 'postgres'),
     dataDir,
     port,
-    flags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'fsync=off',
-      ...extra,
-    ],
+    flags: [...LOOPBACK_ONLY, '-c', 'fsync=off', ...extra],
     log: (line) => serverLog.push(`${path.basename(dataDir)}: ${line}`),
   });
 }

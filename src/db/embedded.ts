@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describeHolder, processesInDataDir, readLockFile } from './data-dir.ts';
-import { EmbeddedPostgresError, startPostmaster, type PostmasterExit } from './postmaster.ts';
+import { EmbeddedPostgresError, LOOPBACK_ONLY, startPostmaster, type PostmasterExit } from './postmaster.ts';
 
 export { EmbeddedPostgresError } from './postmaster.ts';
 
@@ -198,14 +198,7 @@ async function startOwned(
     binary: path.join(binaries, 'native', 'bin', 'postgres'),
     dataDir: pgDir,
     port: meta.port,
-    flags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'max_connections=300',
-    ],
+    flags: [...LOOPBACK_ONLY, '-c', 'max_connections=300'],
     log,
   });
   try {

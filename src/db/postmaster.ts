@@ -29,6 +29,9 @@ export class EmbeddedPostgresError extends Error {
   }
 }
 
+/** Server flags for a private PostgreSQL: TCP on loopback only, no Unix socket to collide on. */
+export const LOOPBACK_ONLY = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='] as const;
+
 export interface PostmasterExit {
   code: number | null;
   signal: NodeJS.Signals | null;
