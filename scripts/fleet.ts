@@ -1,4 +1,5 @@
 // `npm run fleet`: a local fleet on loopback (see scripts/lib/fleet.ts) until Ctrl-C.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startFleet } from './lib/fleet.ts';
 import { provideInfra } from './lib/infra.ts';
@@ -10,7 +11,11 @@ const fleet = await startFleet({
   redisUrl: infra.redisUrl,
   lbPort,
   logDir: path.resolve('.colorbet/fleet-logs'),
-  env: { ...(process.env.ROUND_SECONDS ? { ROUND_SECONDS: process.env.ROUND_SECONDS } : {}) },
+  env: {
+    ...(process.env.ROUND_SECONDS ? { ROUND_SECONDS: process.env.ROUND_SECONDS } : {}),
+    // Every process of the fleet signs tokens with one key.
+    AUTH_SECRET: process.env.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
+  },
 });
 console.log(
   `fleet up: ${fleet.url} (HAProxy) -> ${fleet.processes

@@ -1,20 +1,24 @@
 // Accounts and tokens: register/login, duplicate names, wrong passwords, expired and foreign
 // tokens, role checks, and `colorbet operator create`, whose token and password both work.
-// The app runs without AUTH_SECRET, so the CLI and the app share the secret kept in the database.
+// The app and the CLI share AUTH_SECRET (required with DATABASE_URL); the embedded default keeps
+// a generated key in a 0600 file under DATA_DIR, never in the database.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { TokenService } from '../src/auth/tokens.ts';
-import { sharedAuthSecret } from '../src/auth/users.ts';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { resolveAuthSecret } from '../src/auth/secret.ts';
+import { loadConfig } from '../src/config.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { cliEnv, runCli } from './helpers/ledger.ts';
 import { sleep } from './helpers/util.ts';
 
 let t: TestApp;
-let secret: string;
+const secret = 'auth-test-secret-that-is-long-enough-42';
 before(async () => {
-  t = await startTestApp({ AUTH_SECRET: '' });
-  secret = await sharedAuthSecret(t.db.pool, undefined);
+  t = await startTestApp({ AUTH_SECRET: secret });
 });
 after(async () => t.close());
 
@@ -152,7 +156,7 @@ test('a player cannot use operator routes (403); an operator has no wallet (403)
 
 test('colorbet operator create prints one JSON line whose token and password both work', async () => {
   const name = uniqueName('cliop');
-  const env = cliEnv({ DATABASE_URL: t.db.url, LOG_LEVEL: 'warn' });
+  const env = cliEnv({ DATABASE_URL: t.db.url, LOG_LEVEL: 'warn', AUTH_SECRET: secret });
   const res = await runCli(['operator', 'create', name], env);
   assert.equal(res.code, 0, res.stderr);
   const lines = res.stdout.split('\n').filter((l) => l.trim() !== '');
@@ -177,4 +181,31 @@ test('colorbet operator create prints one JSON line whose token and password bot
   const duplicate = await runCli(['operator', 'create', name], env);
   assert.notEqual(duplicate.code, 0, 'a taken name fails');
   assert.equal(duplicate.stdout.trim(), '');
+});
+
+test('with DATABASE_URL and no AUTH_SECRET, a command that signs tokens stops and names the variable', async () => {
+  const res = await runCli(['operator', 'create', uniqueName('nokey')], cliEnv({ DATABASE_URL: t.db.url }));
+  assert.notEqual(res.code, 0);
+  assert.match(res.stderr, /AUTH_SECRET/);
+});
+
+test('the embedded default keeps its key in DATA_DIR/auth-secret (0600), moving one the database held', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cb-secret-'));
+  try {
+    const config = loadConfig({ DATA_DIR: dir });
+    await t.db.pool.query(
+      `INSERT INTO service_settings (name, value) VALUES ('auth_secret', 'legacy-key-from-the-table-0123456789')
+       ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+    );
+    const first = await resolveAuthSecret(config, t.db.pool);
+    assert.equal(first, 'legacy-key-from-the-table-0123456789', 'tokens issued before keep working');
+    const file = path.join(dir, 'auth-secret');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(readFileSync(file, 'utf8').trim(), first);
+    const { rows } = await t.db.pool.query(`SELECT 1 FROM service_settings WHERE name = 'auth_secret'`);
+    assert.equal(rows.length, 0, 'the database no longer holds the key');
+    assert.equal(await resolveAuthSecret(config, t.db.pool), first);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

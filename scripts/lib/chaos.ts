@@ -5,12 +5,16 @@
 import { randomInt } from 'node:crypto';
 import { runAudit, type AuditReport } from '../../src/audit.ts';
 import { TokenService } from '../../src/auth/tokens.ts';
-import { createUser, sharedAuthSecret } from '../../src/auth/users.ts';
+import { randomBytes } from 'node:crypto';
+import { createUser } from '../../src/auth/users.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { catchUp } from '../../src/ledger/projection.ts';
 import { runSimulation, type SimulationSummary } from '../../src/sim/simulate.ts';
 import { startFleet } from './fleet.ts';
 import { freePort } from './ports.ts';
+
+// The fleet's processes and this script sign tokens with one key (AUTH_SECRET is required with DATABASE_URL).
+const AUTH_SECRET = randomBytes(32).toString('base64url');
 import { startRedisServer } from './redis-server.ts';
 
 export interface ChaosOptions {
@@ -43,7 +47,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     redisUrl: redis.url,
     lbPort: await freePort(),
     logDir: o.logDir,
-    env: { ROUND_SECONDS: String(o.roundSeconds), REDIS_PREFIX: `chaos${Date.now()}` },
+    env: { ROUND_SECONDS: String(o.roundSeconds), REDIS_PREFIX: `chaos${Date.now()}`, AUTH_SECRET },
   });
   const pool = createPool(o.databaseUrl, { max: 4 });
   const started = Date.now();
@@ -55,7 +59,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   };
   try {
     const op = await createUser(pool, `chaos_op_${Date.now()}`, 'chaos-operator-pass', 'operator');
-    const token = await new TokenService(await sharedAuthSecret(pool, undefined), 3600).issue(op);
+    const token = await new TokenService(AUTH_SECRET, 3600).issue(op);
     let running = true;
     let betting = false;
     const workers = fleet.processes.filter((p) => !p.port).map((p) => p.name);

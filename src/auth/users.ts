@@ -1,5 +1,4 @@
 // Users: registration opens a wallet in the same transaction; login checks the scrypt hash.
-import { randomBytes } from 'node:crypto';
 import type { Pool, Queryable } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { appError } from '../errors.ts';
@@ -59,17 +58,4 @@ export async function authenticate(db: Queryable, username: string, password: st
 export async function userExists(db: Queryable, userId: bigint): Promise<boolean> {
   const { rowCount } = await db.query('SELECT 1 FROM users WHERE id = $1', [userId]);
   return rowCount === 1;
-}
-
-/** The token signing secret: AUTH_SECRET when set, else one generated once and shared through the database. */
-export async function sharedAuthSecret(db: Queryable, configured: string | undefined): Promise<string> {
-  if (configured) return configured;
-  await db.query(
-    `INSERT INTO service_settings (name, value) VALUES ('auth_secret', $1) ON CONFLICT (name) DO NOTHING`,
-    [randomBytes(32).toString('base64url')],
-  );
-  const { rows } = await db.query<{ value: string }>(
-    `SELECT value FROM service_settings WHERE name = 'auth_secret'`,
-  );
-  return rows[0]!.value;
 }

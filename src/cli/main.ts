@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import { formatAudit, runAudit } from '../audit.ts';
 import { generatePassword } from '../auth/passwords.ts';
 import { TokenService } from '../auth/tokens.ts';
-import { createUser, sharedAuthSecret } from '../auth/users.ts';
+import { resolveAuthSecret } from '../auth/secret.ts';
+import { createUser } from '../auth/users.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { idJson } from '../ledger/json.ts';
 import { describeError } from '../observability/describe-error.ts';
@@ -103,10 +104,7 @@ operator
     const line = await withRuntime(async (rt) => {
       const password = generatePassword();
       const user = await createUser(rt.pool, username, password, 'operator');
-      const tokens = new TokenService(
-        await sharedAuthSecret(rt.pool, rt.config.authSecret),
-        rt.config.tokenTtlSeconds,
-      );
+      const tokens = new TokenService(await resolveAuthSecret(rt.config, rt.pool), rt.config.tokenTtlSeconds);
       return { userId: idJson(user.userId), username, password, token: await tokens.issue(user) };
     });
     process.stdout.write(`${JSON.stringify(line)}\n`);

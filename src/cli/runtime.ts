@@ -3,7 +3,7 @@
 import { runAudit } from '../audit.ts';
 import { SessionTokens } from '../auth/sessions.ts';
 import { TokenService } from '../auth/tokens.ts';
-import { sharedAuthSecret } from '../auth/users.ts';
+import { resolveAuthSecret } from '../auth/secret.ts';
 import type { Config } from '../config.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import type { PostmasterExit } from '../db/postmaster.ts';
@@ -130,7 +130,7 @@ export async function buildDeps(
   redis?: RedisClient,
 ): Promise<AppDeps> {
   const metrics = createMetrics(role);
-  const secret = await sharedAuthSecret(rt.pool, rt.config.authSecret);
+  const secret = await resolveAuthSecret(rt.config, rt.pool);
   const tokens = new TokenService(secret, rt.config.tokenTtlSeconds);
   const readPool = rt.replicaPool
     ? routeReads(rt.pool, rt.replicaPool, {

@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress';
 import { runAudit, formatAudit } from '../audit.ts';
 import { generatePassword } from '../auth/passwords.ts';
 import { TokenService } from '../auth/tokens.ts';
-import { createUser, sharedAuthSecret } from '../auth/users.ts';
+import { resolveAuthSecret } from '../auth/secret.ts';
+import { createUser } from '../auth/users.ts';
 import { runSimulation } from '../sim/simulate.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -32,9 +33,7 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
       generatePassword(),
       'operator',
     );
-    operatorToken = await new TokenService(await sharedAuthSecret(rt.pool, rt.config.authSecret), 3600).issue(
-      op,
-    );
+    operatorToken = await new TokenService(await resolveAuthSecret(rt.config, rt.pool), 3600).issue(op);
   }
   const bar = new cliProgress.SingleBar(
     { format: ' {phase} [{bar}] {value}/{total}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 },
