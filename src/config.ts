@@ -51,6 +51,10 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** Browser origins allowed by CORS (CORS_ORIGINS); empty = no cross-origin access. */
   readonly corsOrigins: readonly string[];
+  /** Apply migrations when a process starts (MIGRATE_ON_START); off when the login cannot own the schema. */
+  readonly migrateOnStart: boolean;
+  /** The role the service works as after connecting (DATABASE_SET_ROLE); undefined = the login role. */
+  readonly databaseSetRole: string | undefined;
   /** Refresh token lifetime (REFRESH_TOKEN_TTL_SECONDS). */
   readonly refreshTokenTtlSeconds: number;
   /** How long a process trusts its cached token epoch and role of a user (SESSION_CHECK_SECONDS). */
@@ -133,6 +137,19 @@ function originList(env: Env, name: string): string[] {
       throw new ConfigError(name, `must be origins like https://example.com, got ${JSON.stringify(item)}`);
   }
   return items;
+}
+
+function roleName(env: Env, name: string, fallback: string): string | undefined {
+  const raw = env[name];
+  if (raw === '') return undefined;
+  const value = raw ?? fallback;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
+    throw new ConfigError(
+      name,
+      `must be a lowercase role name (letters, digits, _), or empty for none; got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }
 
 function secretToken(env: Env, name: string): string | undefined {
@@ -227,6 +244,11 @@ export function loadConfig(env: Env = process.env): Config {
     authRateLimitMax: integer(env, 'AUTH_RATE_LIMIT_MAX', 20, 0, 1_000_000),
     metricsToken: secretToken(env, 'METRICS_TOKEN'),
     corsOrigins: originList(env, 'CORS_ORIGINS'),
+    databaseSetRole: roleName(env, 'DATABASE_SET_ROLE', 'colorbet_service'),
+    migrateOnStart:
+      env.MIGRATE_ON_START === undefined || env.MIGRATE_ON_START === ''
+        ? true
+        : flag(env, 'MIGRATE_ON_START'),
     refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 366 * 86_400),
     sessionCheckSeconds: integer(env, 'SESSION_CHECK_SECONDS', 10, 0, 3600),
   });

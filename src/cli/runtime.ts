@@ -52,20 +52,30 @@ export async function openRuntime(
     databaseExited = server.exited;
     logger.info({ dataDir: config.dataDir, owned: server.owned }, 'using embedded PostgreSQL');
   }
+  // Migrations as the login (owner) role, on their own short-lived pool; the service's pool
+  // then works as DATABASE_SET_ROLE, which owns nothing and cannot change the ledger's history.
+  if (config.migrateOnStart) {
+    const owner = createPool(databaseUrl, {
+      max: 1,
+      applicationName: `${options.applicationName ?? 'colorbet'}-migrate`,
+    });
+    try {
+      const result = await migrate(owner);
+      if (result.applied.length) logger.info({ applied: result.applied }, 'migrations applied');
+    } catch (err) {
+      await stopEmbedded();
+      throw err;
+    } finally {
+      await owner.end().catch(() => undefined);
+    }
+  }
   const pool = createPool(databaseUrl, {
     max: options.poolSize ?? 20,
     applicationName: options.applicationName,
+    ...(config.databaseSetRole ? { role: config.databaseSetRole } : {}),
     onConnectionLost: (err) =>
       logger.warn({ component: 'postgres' }, `database connection lost: ${describeError(err)}`),
   });
-  try {
-    const result = await migrate(pool);
-    if (result.applied.length) logger.info({ applied: result.applied }, 'migrations applied');
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    await stopEmbedded();
-    throw err;
-  }
   // Connects lazily: a replica that is down at start costs nothing until a read tries it, and
   // then only a short wait before that read goes to the primary (db/read-pool.ts).
   const replicaPool = config.databaseReadUrl

@@ -73,6 +73,7 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
   if (roles.has('scheduler')) {
     scheduler = startScheduler({
       databaseUrl: rt.databaseUrl,
+      ...(config.databaseSetRole ? { role: config.databaseSetRole } : {}),
       terms: { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: config.roundSeconds },
       logger,
       events,

@@ -13,8 +13,16 @@ export interface PoolOptions {
   applicationName?: string;
   /** How long to wait for a connection (default 10 s). */
   connectTimeoutMs?: number;
+  /** SET ROLE at connect (the service's least-privilege role); a plain SQL identifier. */
+  role?: string;
   /** Told once per idle connection the server drops (restart, shutdown, network). */
   onConnectionLost?: (err: Error) => void;
+}
+
+function sqlIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+    throw new Error(`not a plain SQL identifier: ${JSON.stringify(name)}`);
+  return name;
 }
 
 export function createPool(connectionString: string, options: PoolOptions = {}): Pool {
@@ -26,6 +34,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     statement_timeout: 30_000,
     idle_in_transaction_session_timeout: 60_000,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    ...(options.role ? { options: `-c role=${sqlIdentifier(options.role)}` } : {}),
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => options.onConnectionLost?.(err));

@@ -11,6 +11,8 @@ import { startLoop, type Worker } from './loop.ts';
 
 export interface SchedulerDeps {
   databaseUrl: string;
+  /** The service's least-privilege role (DATABASE_SET_ROLE), set on the scheduler's connection too. */
+  role?: string;
   terms: RoundTerms;
   logger: Logger;
   events: EventHub;
@@ -74,6 +76,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
           const c = new pg.Client({
             connectionString: deps.databaseUrl,
             application_name: 'colorbet-scheduler',
+            ...(deps.role ? { options: `-c role=${deps.role}` } : {}),
           });
           c.on('error', () => void drop());
           await c.connect();

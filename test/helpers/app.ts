@@ -8,6 +8,7 @@ import { buildDeps, type Runtime } from '../../src/cli/runtime.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { localHub } from '../../src/bus/events.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
+import { createPool } from '../../src/db/pool.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
@@ -41,12 +42,19 @@ export function testRuntime(database: TestDatabase, env: Record<string, string> 
     ...env,
     DATABASE_URL: database.url,
   });
+  // The app works as the service's least-privilege role, as `colorbet start` does; the test
+  // itself keeps the superuser pool (database.pool) for setup and tampering.
+  const pool = config.databaseSetRole
+    ? createPool(database.url, { max: 10, role: config.databaseSetRole })
+    : database.pool;
   return {
     config,
     logger: createLogger('silent'),
-    pool: database.pool,
+    pool,
     databaseUrl: database.url,
-    close: async () => undefined,
+    close: async () => {
+      if (pool !== database.pool) await pool.end();
+    },
   };
 }
 
@@ -106,6 +114,7 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
     },
     close: async () => {
       await app.close();
+      await runtime.close();
       if (process.env.KEEP_TEST_DB === '1') await database.pool.end();
       else await database.drop();
     },
