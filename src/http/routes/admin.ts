@@ -11,7 +11,7 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
   app.post<{ Body: { userId: number; amount: number; reference: string } }>(
     '/v1/admin/deposits',
     {
-      preHandler: guard.operator,
+      preValidation: guard.operator,
       schema: {
         tags: ['admin'],
         security: bearer,
@@ -61,7 +61,7 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
   );
 
   const decideSchema = {
-    preHandler: guard.operator,
+    preValidation: guard.operator,
     schema: { tags: ['admin'], security: bearer, params: idParam },
   };
   for (const [action, approve] of [
@@ -90,7 +90,7 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
   app.get<{ Querystring: { cursor?: string; status?: string } }>(
     '/v1/admin/withdrawals',
     {
-      preHandler: guard.operator,
+      preValidation: guard.operator,
       schema: {
         tags: ['admin'],
         security: bearer,
@@ -108,7 +108,7 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
 
   app.post<{ Params: { id: string } }>(
     '/v1/admin/rounds/:id/void',
-    { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer, params: idParam } },
+    { preValidation: guard.operator, schema: { tags: ['admin'], security: bearer, params: idParam } },
     async (req, reply) => {
       req.log.info(
         {
@@ -131,7 +131,7 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
 
   app.get(
     '/v1/admin/audit',
-    { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer } },
+    { preValidation: guard.operator, schema: { tags: ['admin'], security: bearer } },
     async () => deps.audit(),
   );
 }

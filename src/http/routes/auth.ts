@@ -75,7 +75,7 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): 
   // open streams are closed.
   app.post(
     '/v1/auth/logout',
-    { preHandler: guard.authenticated, schema: { tags: ['auth'], security: bearer } },
+    { preValidation: guard.authenticated, schema: { tags: ['auth'], security: bearer } },
     async (req, reply) => {
       await deps.sessions.logout(currentUser(req).userId);
       return reply.status(204).send();

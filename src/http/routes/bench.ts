@@ -14,7 +14,7 @@ export function benchRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
   if (!deps.config.benchRoutes) return;
   app.post<{ Body: { roundId: number; side: string; amount: number } }>(
     '/v1/bench/noop-bet',
-    { preHandler: guard.player, schema: { hide: true, security: bearer, body: betBody } },
+    { preValidation: guard.player, schema: { hide: true, security: bearer, body: betBody } },
     async (req, reply) => {
       idempotencyClaim(req, true);
       return reply.status(202).send({ betId: 0, userId: Number(currentUser(req).userId), status: 'PENDING' });

@@ -25,7 +25,7 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
   app.post<{ Body: { roundId: number; side: string; amount: number } }>(
     '/v1/bets',
     {
-      preHandler: guard.player,
+      preValidation: guard.player,
       schema: {
         tags: ['bets'],
         security: bearer,
@@ -54,7 +54,7 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
   );
   app.get<{ Params: { id: string } }>(
     '/v1/bets/:id',
-    { preHandler: guard.authenticated, schema: { tags: ['bets'], security: bearer, params: idParam } },
+    { preValidation: guard.authenticated, schema: { tags: ['bets'], security: bearer, params: idParam } },
     async (req) => {
       const bet = await getBet(deps.pool, parseId(req.params.id));
       if (!bet) throw appError('NOT_FOUND', `No bet ${req.params.id}`);
@@ -65,7 +65,7 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
   );
   app.get<{ Querystring: { cursor?: string } }>(
     '/v1/bets',
-    { preHandler: guard.player, schema: { tags: ['bets'], security: bearer, querystring: cursorQuery } },
+    { preValidation: guard.player, schema: { tags: ['bets'], security: bearer, querystring: cursorQuery } },
     async (req) => {
       // A list may lag a moment behind (the read replica); GET /v1/bets/:id, which a client
       // polls right after placing, reads the primary.
@@ -79,7 +79,7 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
   );
   app.delete<{ Params: { id: string } }>(
     '/v1/bets/:id',
-    { preHandler: guard.player, schema: { tags: ['bets'], security: bearer, params: idParam } },
+    { preValidation: guard.player, schema: { tags: ['bets'], security: bearer, params: idParam } },
     async (req, reply) =>
       submitMoney(
         deps,

@@ -16,7 +16,10 @@ const PAGE = 20;
 export function operatorRoundRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
   app.get<{ Querystring: { cursor?: string } }>(
     '/v1/admin/rounds',
-    { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer, querystring: cursorQuery } },
+    {
+      preValidation: guard.operator,
+      schema: { tags: ['admin'], security: bearer, querystring: cursorQuery },
+    },
     async (req) => {
       // A report over many rounds' bets: the read replica when there is one.
       const rows = await listRounds(deps.readPool, parseCursor(req.query), PAGE + 1);
@@ -36,7 +39,7 @@ export function operatorRoundRoutes(app: FastifyInstance, deps: AppDeps, guard: 
   // worker); an operator retries one once the cause is fixed, or voids it (everything refunded).
   app.get(
     '/v1/admin/rounds/quarantined',
-    { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer } },
+    { preValidation: guard.operator, schema: { tags: ['admin'], security: bearer } },
     async () => ({
       rounds: (await listQuarantined(deps.pool)).map((r) => ({
         roundId: idJson(r.roundId),
@@ -49,7 +52,7 @@ export function operatorRoundRoutes(app: FastifyInstance, deps: AppDeps, guard: 
   );
   app.post<{ Params: { id: string } }>(
     '/v1/admin/rounds/:id/retry-settlement',
-    { preHandler: guard.operator, schema: { tags: ['admin'], security: bearer, params: idParam } },
+    { preValidation: guard.operator, schema: { tags: ['admin'], security: bearer, params: idParam } },
     async (req) => {
       const roundId = parseId(req.params.id);
       if (!(await releaseQuarantined(deps.pool, roundId))) {

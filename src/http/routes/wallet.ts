@@ -9,20 +9,20 @@ import { amount, bearer, cursorQuery, parseCursor } from '../schemas.ts';
 export function walletRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
   app.get(
     '/v1/wallet',
-    { preHandler: guard.player, schema: { tags: ['wallet'], security: bearer } },
+    { preValidation: guard.player, schema: { tags: ['wallet'], security: bearer } },
     // The balance a player decides on: the primary, never a replica that may lag.
     async (req) => getWallet(deps.pool, currentUser(req).userId),
   );
   app.get<{ Querystring: { cursor?: string } }>(
     '/v1/wallet/entries',
-    { preHandler: guard.player, schema: { tags: ['wallet'], security: bearer, querystring: cursorQuery } },
+    { preValidation: guard.player, schema: { tags: ['wallet'], security: bearer, querystring: cursorQuery } },
     // History may lag a moment behind: the read replica when there is one.
     async (req) => listEntries(deps.readPool, currentUser(req).userId, parseCursor(req.query)),
   );
   app.post<{ Body: { amount: number } }>(
     '/v1/wallet/withdrawals',
     {
-      preHandler: guard.player,
+      preValidation: guard.player,
       schema: {
         tags: ['wallet'],
         security: bearer,

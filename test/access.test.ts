@@ -1,0 +1,125 @@
+// The access matrix (issue 11): a player reaches only their own wallet, entries, bets and live
+// events; no player reaches an operator route; anonymous callers reach only the public ones.
+// Every refusal is a 4xx with a stable code and moves no money.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { guardSum } from './helpers/ledger.ts';
+import { freshRound } from './helpers/rounds.ts';
+
+let t: TestApp;
+let base: string;
+before(async () => {
+  t = await startTestApp();
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = t.app.server.address();
+  base = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+});
+after(async () => t.close());
+
+test("a player cannot read or act on another player's bets, wallet or entries", async () => {
+  const [alice, mallory] = [await t.registerPlayer(), await t.registerPlayer()];
+  await t.deposit(alice.userId, 10_000);
+  await t.deposit(mallory.userId, 10_000);
+  const roundId = await freshRound(t.db.pool);
+  const bet = await t.request({
+    method: 'POST',
+    url: '/v1/bets',
+    token: alice.token,
+    headers: { 'idempotency-key': randomUUID() },
+    body: { roundId: Number(roundId), side: 'red', amount: 500 },
+  });
+  assert.equal(bet.status, 202);
+  const before = await guardSum(t.db.pool);
+
+  const read = await t.request({ method: 'GET', url: `/v1/bets/${bet.body.betId}`, token: mallory.token });
+  assert.equal(read.status, 403);
+  assert.equal(read.body.error.code, 'FORBIDDEN');
+  const cancel = await t.request({
+    method: 'DELETE',
+    url: `/v1/bets/${bet.body.betId}`,
+    token: mallory.token,
+  });
+  assert.ok([403, 404, 409].includes(cancel.status), JSON.stringify(cancel.body));
+  assert.equal(typeof cancel.body.error.code, 'string');
+  const mine = await t.request({ method: 'GET', url: '/v1/bets', token: mallory.token });
+  assert.ok(
+    !JSON.stringify(mine.body).includes(`"betId":${bet.body.betId}`),
+    "not in the other player's list",
+  );
+  // Wallet routes take no user id: each answers for the caller only.
+  const wallet = await t.request({ method: 'GET', url: '/v1/wallet', token: mallory.token });
+  assert.equal(wallet.status, 200);
+  assert.ok(Number(wallet.body.balance) <= 10_000, "never more than the caller's own money");
+  const entries = await t.request({
+    method: 'GET',
+    url: `/v1/wallet/entries?userId=${alice.userId}`,
+    token: mallory.token,
+  });
+  assert.ok(entries.status === 400 || !JSON.stringify(entries.body).includes(`"betId":${bet.body.betId}`));
+  // Alice's bet is untouched and no money moved.
+  const still = await t.request({ method: 'GET', url: `/v1/bets/${bet.body.betId}`, token: alice.token });
+  assert.equal(still.body.cancelledAmount ?? 0, 0);
+  assert.equal(await guardSum(t.db.pool), before);
+});
+
+test('players and anonymous callers reach no operator route; anonymous callers no player route', async () => {
+  const p = await t.registerPlayer();
+  const operatorRoutes: [string, string][] = [
+    ['GET', '/v1/admin/withdrawals'],
+    ['GET', '/v1/admin/audit'],
+    ['GET', '/v1/admin/rounds'],
+    ['GET', '/v1/admin/rounds/quarantined'],
+    ['POST', '/v1/admin/deposits'],
+    ['POST', '/v1/admin/withdrawals/1/approve'],
+    ['POST', '/v1/admin/rounds/1/void'],
+    ['POST', '/v1/admin/rounds/1/retry-settlement'],
+  ];
+  for (const [method, url] of operatorRoutes) {
+    const asPlayer = await t.request({
+      method: method as 'GET',
+      url,
+      token: p.token,
+      body: method === 'POST' ? {} : undefined,
+    });
+    assert.ok([403, 404].includes(asPlayer.status), `${method} ${url} as a player: ${asPlayer.status}`);
+    const anonymous = await t.request({
+      method: method as 'GET',
+      url,
+      body: method === 'POST' ? {} : undefined,
+    });
+    assert.ok([401, 404].includes(anonymous.status), `${method} ${url} anonymous: ${anonymous.status}`);
+  }
+  for (const [method, url] of [
+    ['GET', '/v1/wallet'],
+    ['GET', '/v1/wallet/entries'],
+    ['GET', '/v1/bets'],
+    ['POST', '/v1/wallet/withdrawals'],
+    ['POST', '/v1/bets'],
+  ] as const) {
+    const res = await t.request({ method, url, body: method === 'POST' ? {} : undefined });
+    assert.equal(res.status, 401, `${method} ${url} anonymous`);
+    assert.equal(res.body.error.code, 'UNAUTHORIZED');
+  }
+});
+
+test("a player's live stream carries only their own balance and bet events", async () => {
+  const [alice, mallory] = [await t.registerPlayer(), await t.registerPlayer()];
+  const messages: { type: string; userId?: number }[] = [];
+  const ws = new WebSocket(`ws://${base}/v1/stream?token=${mallory.token}`);
+  ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+  await new Promise((resolve) => ws.once('open', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await t.deposit(alice.userId, 7_777);
+  await t.deposit(mallory.userId, 1_111);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  ws.close();
+  const balances = messages.filter((m) => m.type === 'balance') as { balance?: number }[];
+  assert.ok(
+    balances.some((b) => b.balance === 1_111),
+    JSON.stringify(messages),
+  );
+  assert.ok(!JSON.stringify(messages).includes('7777'), 'nothing of the other player');
+});
