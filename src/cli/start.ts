@@ -119,6 +119,13 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
         ? await prepareDemoAccounts(pool, deps.tokens, config.demoPlayers, logger)
         : undefined;
     await app.listen({ port: config.port, host: config.host });
+    if (!config.metricsToken && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+      // Reachable from other machines with business metrics and dependency errors open to all.
+      logger.warn(
+        { host: config.host },
+        'METRICS_TOKEN is not set: /metrics and the detail of /readyz are public on this address',
+      );
+    }
     if (demo) {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
