@@ -15,6 +15,7 @@ import { createLogger } from '../observability/logger.ts';
 import { guards } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { errorBody } from './schemas.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -48,6 +49,14 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     frameworkErrors: (err, _req, reply) => {
       void (reply as unknown as FastifyReply).status(400).send(appError('VALIDATION', err.message).toBody());
     },
+  });
+  // Every route answers errors in the one envelope, declared in its schema (so the OpenAPI
+  // document says so) and serialized through it (so nothing undeclared leaks into an error).
+  app.addHook('onRoute', (route) => {
+    route.schema = {
+      ...route.schema,
+      response: { '4xx': errorBody, '5xx': errorBody, ...(route.schema?.response as object | undefined) },
+    };
   });
   app.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
