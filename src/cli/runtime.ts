@@ -83,6 +83,8 @@ export async function openRuntime(
         max: options.poolSize ?? 20,
         applicationName: `${options.applicationName ?? 'colorbet'}-read`,
         connectTimeoutMs: 2000,
+        // The replica has the same roles (it is a copy of the cluster): reads as the service too.
+        ...(config.databaseSetRole ? { role: config.databaseSetRole } : {}),
         onConnectionLost: (err) =>
           logger.warn({ component: 'replica' }, `replica connection lost: ${describeError(err)}`),
       })
