@@ -14,8 +14,8 @@ import {
   planOrFinish,
   settleChunkInDb,
   type RoundStep,
-  type SettledRound,
-} from '../betting/settle.ts';
+} from '../betting/settle-chunks.ts';
+import type { SettledRound } from '../betting/settle.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -69,40 +69,32 @@ export function logSettledBets(logger: Logger, s: SettledRound): void {
 
 export type SettleStep = { kind: 'chunk'; settled: SettledRound; seconds: number } | RoundStep;
 
+/** The log fields of a settled chunk or round (the chunk number only for a chunk). */
+function summary(s: SettledRound, seconds: number) {
+  return {
+    roundId: s.roundId.toString(),
+    ...(s.chunk === undefined ? {} : { chunk: s.chunk }),
+    players: s.players,
+    bets: s.bets,
+    commission: s.commission.toString(),
+    paid: s.paid.toString(),
+    seconds,
+  };
+}
+
 function afterChunk(deps: SettleDeps, settled: SettledRound, seconds: number): void {
   deps.metrics.settlementChunks.inc();
   deps.metrics.settlementChunkDuration.observe(seconds);
   deps.metrics.commission.inc(Number(settled.commission));
   logSettledBets(deps.logger, settled);
-  deps.logger.info(
-    {
-      roundId: settled.roundId.toString(),
-      chunk: settled.chunk,
-      players: settled.players,
-      bets: settled.bets,
-      commission: settled.commission.toString(),
-      paid: settled.paid.toString(),
-      seconds,
-    },
-    'settlement chunk paid',
-  );
+  deps.logger.info(summary(settled, seconds), 'settlement chunk paid');
   deps.events.publish(settledEvents(settled));
 }
 
 function afterRound(deps: SettleDeps, settled: SettledRound, seconds: number): void {
   deps.metrics.settlements.inc({ outcome: 'settled' });
   deps.metrics.settlementDuration.observe(seconds);
-  deps.logger.info(
-    {
-      roundId: settled.roundId.toString(),
-      players: settled.players,
-      bets: settled.bets,
-      commission: settled.commission.toString(),
-      paid: settled.paid.toString(),
-      seconds,
-    },
-    'round settled',
-  );
+  deps.logger.info(summary(settled, seconds), 'round settled');
   deps.events.publish([...settledEvents(settled), { type: 'wake', worker: 'project' }]);
 }
 

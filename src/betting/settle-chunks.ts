@@ -1,0 +1,132 @@
+// Settlement in chunks of players (migration 0007): a plan cuts a SETTLING round's players into
+// user-id ranges, each chunk is one transaction that pays the players of its range (settle.ts
+// writes them) and marks the chunk settled in the same commit, and a last transaction sets the
+// round SETTLED, which the escrow trigger refuses unless the escrow is empty (I6). Chunks hold
+// the round row FOR SHARE, so a void (FOR UPDATE) is strictly before or after each of them.
+import type { Queryable } from '../db/pool.ts';
+import { faultPause } from '../faults.ts';
+import type { ChunkRange } from './quarantine.ts';
+import { BET_COLUMNS, loadBets, record, type SettledRound } from './settle.ts';
+import { settleBooked } from './settlement.ts';
+
+/** Players per settlement chunk unless SETTLE_CHUNK_PLAYERS says otherwise. */
+export const DEFAULT_CHUNK_PLAYERS = 2000;
+
+// The players of a chunk's range, through bets_by_round_user.
+const chunkBets = (db: Queryable, c: ChunkRange) =>
+  loadBets(
+    db,
+    `SELECT ${BET_COLUMNS} FROM bets WHERE round_id = $1 AND user_id BETWEEN $2 AND $3 ORDER BY user_id, id`,
+    [c.roundId, c.firstUserId, c.lastUserId],
+  );
+
+// Players cut into ranges of at most $2 by user id; the primary key makes a second plan a no-op.
+const PLAN = `
+  INSERT INTO settlement_chunks (round_id, chunk, first_user_id, last_user_id, players)
+  SELECT $1, chunk, min(user_id), max(user_id), count(*)
+  FROM (SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1) / $2 AS chunk
+        FROM (SELECT DISTINCT user_id FROM bets WHERE round_id = $1) u) p
+  GROUP BY chunk
+  ON CONFLICT DO NOTHING`;
+
+export type RoundStep =
+  | { kind: 'planned'; roundId: bigint; chunks: number }
+  | { kind: 'final'; settled: SettledRound; seconds: number };
+
+/**
+ * The step of a SETTLING round with no chunk left to settle, under its row lock (FOR UPDATE):
+ * plans its chunks when it has none yet, else sets it SETTLED. Undefined when the round is not
+ * SETTLING (someone else finished it, or it was voided) or a chunk is still unsettled.
+ */
+export async function planOrFinish(
+  db: Queryable,
+  roundId: bigint,
+  chunkPlayers: number,
+): Promise<RoundStep | undefined> {
+  const { rows } = await db.query<{ status: string }>('SELECT status FROM rounds WHERE id = $1 FOR UPDATE', [
+    roundId,
+  ]);
+  if (rows[0]?.status !== 'SETTLING') return undefined;
+  const chunks = await db.query<{ chunks: number; pending: number; seconds: number }>(
+    `SELECT count(*)::int AS chunks, count(*) FILTER (WHERE settled_at IS NULL)::int AS pending,
+       coalesce(extract(epoch FROM now() - min(planned_at)), 0)::float8 AS seconds
+     FROM settlement_chunks WHERE round_id = $1`,
+    [roundId],
+  );
+  const plan = chunks.rows[0] ?? { chunks: 0, pending: 0, seconds: 0 };
+  if (plan.pending > 0) return undefined;
+  if (plan.chunks === 0) {
+    const planned = await db.query(PLAN, [roundId, chunkPlayers]);
+    // A round nobody bet on has no chunks and nothing in escrow: it is finished at once.
+    if ((planned.rowCount ?? 0) > 0) return { kind: 'planned', roundId, chunks: planned.rowCount ?? 0 };
+  }
+  await db.query(`UPDATE rounds SET status = 'SETTLED', settled_at = now() WHERE id = $1`, [roundId]);
+  await db.query('SELECT round_totals_fold($1)', [roundId]);
+  const totals = await db.query<{ players: number; bets: number; commission: bigint; paid: bigint }>(
+    `SELECT count(*)::int AS players, coalesce(sum(commission), 0)::bigint AS commission,
+       coalesce(sum(received), 0)::bigint AS paid,
+       (SELECT count(*)::int FROM bets WHERE round_id = $1) AS bets
+     FROM round_settlements WHERE round_id = $1`,
+    [roundId],
+  );
+  const t = totals.rows[0] ?? { players: 0, bets: 0, commission: 0n, paid: 0n };
+  return {
+    kind: 'final',
+    seconds: plan.seconds,
+    settled: { roundId, outcome: 'SETTLED', ...t, userIds: [], betResults: [] },
+  };
+}
+
+/**
+ * Settles one chunk of a SETTLING round: its players' rows and transfers, its bets' results,
+ * and the chunk marked settled, in the caller's transaction. The caller holds the chunk's row
+ * lock. Undefined when the round is no longer SETTLING (voided first).
+ */
+export async function settleChunkInDb(db: Queryable, c: ChunkRange): Promise<SettledRound | undefined> {
+  // No wait for the WAL flush at this commit. A chunk lost to a crash after committing is
+  // simply settled again (same plan, same unique keys), and WAL is flushed in order, so
+  // anything made durable later (a stake spending the payout, the round's SETTLED) makes this
+  // chunk durable first. The hundreds of chunk commits of a big round then wait for no fsync.
+  await db.query('SET LOCAL synchronous_commit = off');
+  const { rows } = await db.query<{ status: string; result: string | null; rake_bps: bigint }>(
+    'SELECT status, result, rake_bps FROM rounds WHERE id = $1 FOR SHARE',
+    [c.roundId],
+  );
+  const round = rows[0];
+  if (!round || round.status !== 'SETTLING' || round.result === null) return undefined;
+  const bets = await chunkBets(db, c);
+  const s = settleBooked({ result: round.result, rakeBps: round.rake_bps, bets });
+  const settled = await record(db, c.roundId, 'SETTLED', s, null, bets, {
+    first: c.firstUserId,
+    last: c.lastUserId,
+  });
+  await faultPause('settle', () =>
+    process.stdout.write(
+      `fault: paused settling round ${c.roundId} chunk ${c.chunk} with transfers written\n`,
+    ),
+  );
+  await db.query('UPDATE settlement_chunks SET settled_at = now() WHERE round_id = $1 AND chunk = $2', [
+    c.roundId,
+    c.chunk,
+  ]);
+  return { ...settled, chunk: c.chunk };
+}
+
+/**
+ * Settles chunk `chunk` of a round, waiting for its row lock (no SKIP LOCKED): a second caller
+ * waits for the first and then finds the chunk settled (undefined).
+ */
+export async function settleChunkById(
+  db: Queryable,
+  roundId: bigint,
+  chunk: number,
+): Promise<SettledRound | undefined> {
+  const { rows } = await db.query<{ first_user_id: bigint; last_user_id: bigint }>(
+    `SELECT first_user_id, last_user_id FROM settlement_chunks
+     WHERE round_id = $1 AND chunk = $2 AND settled_at IS NULL FOR UPDATE`,
+    [roundId, chunk],
+  );
+  const c = rows[0];
+  if (!c) return undefined;
+  return settleChunkInDb(db, { roundId, chunk, firstUserId: c.first_user_id, lastUserId: c.last_user_id });
+}
