@@ -2,12 +2,12 @@
 // user's role come from a short per-process cache (auth/sessions.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/tokens.ts';
+import { appError } from '../errors.ts';
 
 /** What checks a bearer token: signature, expiry, revocation, the current role. */
 export interface TokenVerifier {
   verify(token: string): Promise<Principal | undefined>;
 }
-import { appError } from '../errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,10 +15,21 @@ declare module 'fastify' {
   }
 }
 
-export async function principalOf(
-  tokens: TokenVerifier,
-  req: FastifyRequest,
-): Promise<Principal | undefined> {
+// One check per request: the rate limiter (which keys budgets on the caller) and the route's
+// guard both ask, and the answer cannot change between them.
+const checked = new WeakMap<FastifyRequest, Promise<Principal | undefined>>();
+
+/** The caller of a request: undefined without a token; 401 for a malformed, invalid or revoked one. */
+export function principalOf(tokens: TokenVerifier, req: FastifyRequest): Promise<Principal | undefined> {
+  let answer = checked.get(req);
+  if (!answer) {
+    answer = verifyHeader(tokens, req);
+    checked.set(req, answer);
+  }
+  return answer;
+}
+
+async function verifyHeader(tokens: TokenVerifier, req: FastifyRequest): Promise<Principal | undefined> {
   const header = req.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(header);

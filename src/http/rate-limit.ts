@@ -6,7 +6,7 @@
 // minute), on top of the per-username backoff of src/auth/login-throttle.ts.
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TokenVerifier } from './auth.ts';
+import { principalOf, type TokenVerifier } from './auth.ts';
 import type { RedisClient } from '../bus/redis.ts';
 import type { Config } from '../config.ts';
 import { appError } from '../errors.ts';
@@ -15,8 +15,8 @@ const HEALTH = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The caller a budget belongs to: `u:<user id>` for a valid token, else `ip:<address>`. */
 export async function callerKey(tokens: TokenVerifier, req: FastifyRequest): Promise<string> {
-  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  const principal = match?.[1] ? await tokens.verify(match[1]).catch(() => undefined) : undefined;
+  // A bad token is the guard's to refuse (401); here it only means "key on the address".
+  const principal = await principalOf(tokens, req).catch(() => undefined);
   return principal ? `u:${principal.userId}` : `ip:${req.ip}`;
 }
 
