@@ -1,8 +1,8 @@
 // Results of `npm run bench:http`: the per-mode ladder analysis, the stdout table, and the
 // section of docs/benchmarks.md between its markers (the rest of that file is left alone).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { DbLimit } from './http-db.ts';
 import type { StepResult } from './http-load.ts';
+import { writeDocsSection } from './setup.ts';
 
 /** The latency target a step must meet to count towards a mode's peak. */
 export const P99_TARGET_MS = 50;
@@ -208,17 +208,7 @@ function markdown(r: Report): string {
   return md.join('\n');
 }
 
-const START = '<!-- http-bench:start -->';
-const END = '<!-- http-bench:end -->';
-const HEADING = '## Bet placement over HTTP, open loop (issue 9)';
-
 /** Rewrites only what lies between the markers, adding heading and markers when absent. */
 export function writeDocs(file: string, r: Report): void {
-  let doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const body = `${START}\n${markdown(r)}\n${END}`;
-  const s = doc.indexOf(START);
-  const e = doc.indexOf(END);
-  if (s >= 0 && e > s) doc = doc.slice(0, s) + body + doc.slice(e + END.length);
-  else doc = `${doc.trimEnd()}\n\n${HEADING}\n\n${body}\n`;
-  writeFileSync(file, doc);
+  writeDocsSection(file, 'http-bench', '## Bet placement over HTTP, open loop (issue 9)', markdown(r));
 }

@@ -26,16 +26,7 @@ import {
 } from './http-report.ts';
 import { machineTicks, postgresTicks, startApi, type ApiProcess } from './http-server.ts';
 import { writePlot } from './http-svg.ts';
-import { benchDatabase, machine } from './setup.ts';
-
-function numberEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v <= 0)
-    throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
-  return v;
-}
+import { benchDatabase, machine, positiveEnv } from './setup.ts';
 
 const RATES = (
   process.env.BENCH_RATES || '100,200,300,400,500,750,1000,1500,2000,3000,4000,5000,6000,8000,10000,12000'
@@ -46,9 +37,9 @@ const RATES = (
     if (!Number.isInteger(v) || v <= 0) throw new Error(`BENCH_RATES: ${JSON.stringify(r)} is not a rate`);
     return v;
   });
-const STEP_SECONDS = numberEnv('BENCH_STEP_SECONDS', 5);
-const PLAYERS = numberEnv('BENCH_PLAYERS', 1000);
-const DB_SECONDS = numberEnv('BENCH_DB_SECONDS', 10);
+const STEP_SECONDS = positiveEnv('BENCH_STEP_SECONDS', 5);
+const PLAYERS = positiveEnv('BENCH_PLAYERS', 1000);
+const DB_SECONDS = positiveEnv('BENCH_DB_SECONDS', 10);
 const WARMUP_SECONDS = 1;
 const GRACE_SECONDS = 2;
 // Fixed so the tokens this process signs are accepted by the API child (same AUTH_SECRET).

@@ -13,7 +13,6 @@
 // Results go to stdout, docs/benchmarks.md (between its large-bench markers) and, with --json,
 // one JSON object as the last stdout line. Progress goes to stderr.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { runAudit, formatAudit } from '../src/audit.ts';
 import { openRound, closeRound } from '../src/betting/rounds.ts';
 import { localHub } from '../src/bus/events.ts';
@@ -27,33 +26,23 @@ import type { Worker } from '../src/workers/loop.ts';
 import { startMatchWorker } from '../src/workers/match.ts';
 import { startProjectionWorker } from '../src/workers/project.ts';
 import { startSettleWorker } from '../src/workers/settle.ts';
-import { benchDatabase, machine } from './setup.ts';
+import { benchDatabase, machine, percentile, positiveEnv, writeDocsSection } from './setup.ts';
 
-function numberEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return v;
-}
-
-const BETS = numberEnv('LARGE_BETS', 1_000_000);
-const CONCURRENCY = numberEnv('LARGE_CONCURRENCY', 3000);
+const BETS = positiveEnv('LARGE_BETS', 1_000_000, { integer: true });
+const CONCURRENCY = positiveEnv('LARGE_CONCURRENCY', 3000, { integer: true });
 // Offered rate, open loop: bet i is due at start + i / RATE and its latency counts from then.
 // 6,000/s is one API process's measured HTTP peak on this box (`npm run bench`); at 10,000/s
 // placement, matching and projection together saturate the two cores (p50 latency 0.5 s) and
 // the match worker falls behind.
-const RATE = numberEnv('LARGE_RATE', 6_000);
-const SETTLE_WORKERS = numberEnv('LARGE_SETTLE_WORKERS', 2);
-const PRELOAD_ROWS = numberEnv('LARGE_PRELOAD_ROWS', 10_000_000);
-const SAMPLE_BETS = numberEnv('LARGE_SAMPLE_BETS', 50_000);
+const RATE = positiveEnv('LARGE_RATE', 6_000, { integer: true });
+const SETTLE_WORKERS = positiveEnv('LARGE_SETTLE_WORKERS', 2, { integer: true });
+const PRELOAD_ROWS = positiveEnv('LARGE_PRELOAD_ROWS', 10_000_000, { integer: true });
+const SAMPLE_BETS = positiveEnv('LARGE_SAMPLE_BETS', 50_000, { integer: true });
 // The before/after sample is offered at more than the box can take: it measures capacity.
-const SAMPLE_RATE = numberEnv('LARGE_SAMPLE_RATE', 40_000);
+const SAMPLE_RATE = positiveEnv('LARGE_SAMPLE_RATE', 40_000, { integer: true });
 const JSON_OUT = process.argv.includes('--json');
 const AUTH_SECRET = randomBytes(24).toString('hex');
 const DOCS = 'docs/benchmarks.md';
-const START = '<!-- large-bench:start -->';
-const END = '<!-- large-bench:end -->';
 
 const progress = (line: string) =>
   process.stderr.write(`[large ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -171,15 +160,14 @@ async function placeBets(roundId: bigint, users: bigint[], label: string, rate: 
   );
   clearInterval(ticker);
   const s = seconds(started);
-  latencies.sort();
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
   return {
     bets: users.length,
     offeredPerSecond: rate,
     seconds: s,
     perSecond: users.length / s,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
     rejected,
   };
 }
@@ -345,13 +333,12 @@ function markdown(r: LargeReport): string {
 }
 
 function writeDocs(r: LargeReport): void {
-  let doc = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
-  const body = `${START}\n${markdown(r)}\n${END}`;
-  const s = doc.indexOf(START);
-  const e = doc.indexOf(END);
-  if (s >= 0 && e > s) doc = doc.slice(0, s) + body + doc.slice(e + END.length);
-  else doc = `${doc.trimEnd()}\n\n## A round of a million bets (\`npm run bench -- --large\`)\n\n${body}\n`;
-  writeFileSync(DOCS, doc);
+  writeDocsSection(
+    DOCS,
+    'large-bench',
+    '## A round of a million bets (`npm run bench -- --large`)',
+    markdown(r),
+  );
 }
 
 const workers: Worker[] = [];

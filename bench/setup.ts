@@ -1,6 +1,7 @@
 // Shared setup for benchmarks: a fresh database (DATABASE_URL's server, else the local one,
 // else embedded), a real service, and funded players.
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import pg from 'pg';
 import { execSync } from 'node:child_process';
@@ -51,4 +52,33 @@ export function machine(): string {
 
 export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+/** A positive number from the environment (an integer when `integer`), else `fallback`; bad values stop the bench. */
+export function positiveEnv(name: string, fallback: number, options: { integer?: boolean } = {}): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0 || (options.integer && !Number.isInteger(v))) {
+    throw new Error(
+      `${name} must be a positive ${options.integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return v;
+}
+
+/**
+ * Rewrites only what lies between `<!-- <name>:start -->` and `<!-- <name>:end -->` in a docs
+ * file, adding `heading` and the markers at the end the first time.
+ */
+export function writeDocsSection(file: string, name: string, heading: string, body: string): void {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  let doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const section = `${start}\n${body}\n${end}`;
+  const s = doc.indexOf(start);
+  const e = doc.indexOf(end);
+  if (s >= 0 && e > s) doc = doc.slice(0, s) + section + doc.slice(e + end.length);
+  else doc = `${doc.trimEnd()}\n\n${heading}\n\n${section}\n`;
+  writeFileSync(file, doc);
 }

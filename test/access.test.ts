@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { startTestApp, type TestApp } from './helpers/app.ts';
+import { listenOnLoopback, startTestApp, type TestApp } from './helpers/app.ts';
 import { guardSum } from './helpers/ledger.ts';
 import { freshRound } from './helpers/rounds.ts';
 
@@ -13,9 +13,7 @@ let t: TestApp;
 let base: string;
 before(async () => {
   t = await startTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  base = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  base = `127.0.0.1:${await listenOnLoopback(t.app)}`;
 });
 after(async () => t.close());
 

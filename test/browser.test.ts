@@ -15,7 +15,7 @@ import { createUser } from '../src/auth/users.ts';
 import { postgresHub } from '../src/bus/events.ts';
 import { buildDeps } from '../src/cli/runtime.ts';
 import { buildApp } from '../src/http/app.ts';
-import { testRuntime, uniqueName } from './helpers/app.ts';
+import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
 import { createTestDatabase } from './helpers/db.ts';
 import { requireDependency } from './helpers/env.ts';
 import { startGameWorkers } from './helpers/game.ts';
@@ -35,9 +35,7 @@ async function startService() {
   const events = await postgresHub(db.url, () => undefined);
   const deps = await buildDeps(runtime, events);
   const app = await buildApp(deps);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const base = `http://127.0.0.1:${await listenOnLoopback(app)}`;
   const workers = startGameWorkers({ db, deps });
   return {
     db,

@@ -10,7 +10,7 @@ import { guards } from '../src/http/auth.ts';
 import { buildGatewayApp } from '../src/http/gateway-app.ts';
 import { streamRoutesWith } from '../src/http/routes/stream.ts';
 import { TokenService } from '../src/auth/tokens.ts';
-import { startTestApp, type TestApp } from './helpers/app.ts';
+import { listenOnLoopback, startTestApp, type TestApp } from './helpers/app.ts';
 import { sleep } from './helpers/util.ts';
 
 let t: TestApp;
@@ -60,9 +60,7 @@ function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<Co
 
 before(async () => {
   t = await startTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  base = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  base = `ws://127.0.0.1:${await listenOnLoopback(t.app)}`;
   const round = await openRound(t.db.pool, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 60 });
   roundId = round.id;
 });
@@ -167,12 +165,7 @@ test('plain GET on the stream is a 400, not a 500', async () => {
 async function smallGateway(options: Parameters<typeof streamRoutesWith>[0]) {
   const small: FastifyInstance = Fastify();
   streamRoutesWith(options)(small, t.deps, guards(t.deps.tokens));
-  await small.listen({ port: 0, host: '127.0.0.1' });
-  const address = small.server.address();
-  return {
-    small,
-    url: `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/stream`,
-  };
+  return { small, url: `ws://127.0.0.1:${await listenOnLoopback(small)}/v1/stream` };
 }
 
 async function disconnects(reason: string): Promise<number> {
@@ -244,10 +237,8 @@ test('a socket is dropped once the token it authenticated with expires', async (
 
 test('a gateway-only process (buildGatewayApp) serves the stream and /metrics', async () => {
   const gatewayOnly = await buildGatewayApp(t.deps);
-  await gatewayOnly.listen({ port: 0, host: '127.0.0.1' });
+  const port = await listenOnLoopback(gatewayOnly);
   try {
-    const address = gatewayOnly.server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
     const c = await connect(`ws://127.0.0.1:${port}/v1/stream`);
     assert.equal((await c.next((m) => m.type === 'hello')).type, 'hello');
     t.deps.events.publish([{ type: 'round', roundId: String(roundId), status: 'CLOSED', change: 'again' }]);

@@ -15,7 +15,7 @@ import { httpOk as reachable } from '../scripts/lib/ports.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { Worker } from '../src/workers/loop.ts';
 import { startOutboxMeter } from '../src/workers/outbox-meter.ts';
-import { startTestApp, type TestApp } from './helpers/app.ts';
+import { listenOnLoopback, startTestApp, type TestApp } from './helpers/app.ts';
 import { requireDependency } from './helpers/env.ts';
 import { cliEnv, freePort, stopChild } from './helpers/ledger.ts';
 import { DEPLOY_DIR, ROOT_DIR, parseAlertRules, readDeploy } from './helpers/promql.ts';
@@ -159,9 +159,7 @@ async function betContinuously(app: TestApp): Promise<void> {
 before(async () => {
   if (skip) return;
   t = await startTestApp({ ROUND_SECONDS: '2' });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  apiPort = typeof address === 'object' && address ? address.port : 0;
+  apiPort = await listenOnLoopback(t.app);
   // Every colorbet process runs the outbox meter (src/cli/start.ts); so does this API process.
   meter = startOutboxMeter(t.db.pool, t.deps.metrics, createLogger('silent'));
   workerPort = await freePort();

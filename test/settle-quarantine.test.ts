@@ -18,6 +18,23 @@ before(async () => {
 });
 after(async () => t.close());
 
+/**
+ * The poison: a trigger that refuses the rows `condition` picks with `raise` (a stand-in for a
+ * bug). Returns the cure, which drops it.
+ */
+async function poison(table: string, on: 'INSERT' | 'UPDATE', condition: string, raise: string) {
+  await t.db.pool.query(`
+    CREATE FUNCTION poison_${table}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF ${condition} THEN
+        RAISE EXCEPTION ${raise};
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER poison_${table} BEFORE ${on} ON ${table} FOR EACH ROW EXECUTE FUNCTION poison_${table}();`);
+  return () => t.db.pool.query(`DROP TRIGGER poison_${table} ON ${table}; DROP FUNCTION poison_${table}()`);
+}
+
 /** A round with two opposing bets, brought to SETTLING. */
 async function settlingRound(players: { token: string }[]): Promise<bigint> {
   const roundId = await freshRound(t.db.pool);
@@ -34,15 +51,12 @@ test('a round whose settlement keeps failing is quarantined; later rounds settle
   const players = await fundedPlayers(t, 2, 10_000);
   const poisoned = await settlingRound(players);
   // The poison: settlement rows of this round are refused by a trigger (a stand-in for a bug).
-  await t.db.pool.query(`
-    CREATE FUNCTION poison_round() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.round_id = ${poisoned} AND NEW.kind = 'settlement' THEN
-        RAISE EXCEPTION 'poisoned round % for the test', NEW.round_id;
-      END IF;
-      RETURN NEW;
-    END $$;
-    CREATE TRIGGER poison_round BEFORE INSERT ON transfers FOR EACH ROW EXECUTE FUNCTION poison_round();`);
+  const cure = await poison(
+    'transfers',
+    'INSERT',
+    `NEW.round_id = ${poisoned} AND NEW.kind = 'settlement'`,
+    `'poisoned round % for the test', NEW.round_id`,
+  );
   const later = await settlingRound(players);
   const deps = workerDeps(t);
 
@@ -73,7 +87,7 @@ test('a round whose settlement keeps failing is quarantined; later rounds settle
   assert.equal(player.status, 403);
 
   // The cause is fixed; an operator puts the round back; it settles, once.
-  await t.db.pool.query('DROP TRIGGER poison_round ON transfers; DROP FUNCTION poison_round()');
+  await cure();
   const retried = await t.request({
     method: 'POST',
     url: `/v1/admin/rounds/${poisoned}/retry-settlement`,
@@ -101,15 +115,12 @@ test('a CLOSED round whose final pass keeps failing is quarantined; later rounds
   ]);
   await withTransaction(t.db.pool, (c) => closeRound(c, poisoned));
   // The poison: this round may not leave CLOSED (a stand-in for a bug in its final pass).
-  await t.db.pool.query(`
-    CREATE FUNCTION poison_close() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.id = ${poisoned} AND NEW.status = 'SETTLING' THEN
-        RAISE EXCEPTION 'poisoned final pass of round % for the test', NEW.id;
-      END IF;
-      RETURN NEW;
-    END $$;
-    CREATE TRIGGER poison_close BEFORE UPDATE ON rounds FOR EACH ROW EXECUTE FUNCTION poison_close();`);
+  const cure = await poison(
+    'rounds',
+    'UPDATE',
+    `NEW.id = ${poisoned} AND NEW.status = 'SETTLING'`,
+    `'poisoned final pass of round % for the test', NEW.id`,
+  );
   const later = await freshRound(t.db.pool);
   await placeAll(t, Number(later), [
     { token: players[0]!.token, side: 'green', amount: 50 },
@@ -134,7 +145,7 @@ test('a CLOSED round whose final pass keeps failing is quarantined; later rounds
   );
   assert.match(listed.body.rounds[0].lastError, /^final pass: .*poisoned final pass/);
 
-  await t.db.pool.query('DROP TRIGGER poison_close ON rounds; DROP FUNCTION poison_close()');
+  await cure();
   const retried = await t.request({
     method: 'POST',
     url: `/v1/admin/rounds/${poisoned}/retry-settlement`,

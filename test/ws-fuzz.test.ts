@@ -6,16 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import WebSocket from 'ws';
-import { startTestApp, type TestApp } from './helpers/app.ts';
+import { listenOnLoopback, startTestApp, type TestApp } from './helpers/app.ts';
 import { guardSum } from './helpers/ledger.ts';
 
 let t: TestApp;
 let base: string;
 before(async () => {
   t = await startTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  base = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/stream`;
+  base = `ws://127.0.0.1:${await listenOnLoopback(t.app)}/v1/stream`;
 });
 after(async () => t.close());
 

@@ -30,6 +30,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Listens on a free loopback port and returns it. */
+export async function listenOnLoopback(app: FastifyInstance): Promise<number> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
 export const uniqueName = (prefix = 'p') => `${prefix}_${randomBytes(5).toString('hex')}`;
 
 /** The runtime `colorbet start` would build, on a test database, silent, with `env` over the test defaults. */
