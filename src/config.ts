@@ -205,6 +205,15 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const host = env.HOST ?? '127.0.0.1';
   if (host.trim() === '') throw new ConfigError('HOST', 'must not be empty');
+  // Access tokens are short-lived (clients refresh them); a refresh token must outlive one.
+  const tokenTtlSeconds = integer(env, 'TOKEN_TTL_SECONDS', 900, 5, 31_536_000);
+  const refreshTokenTtlSeconds = integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 366 * 86_400);
+  if (refreshTokenTtlSeconds <= tokenTtlSeconds) {
+    throw new ConfigError(
+      'REFRESH_TOKEN_TTL_SECONDS',
+      `must be longer than TOKEN_TTL_SECONDS (${tokenTtlSeconds}), got ${refreshTokenTtlSeconds}`,
+    );
+  }
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535),
     host,
@@ -220,7 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBet: BigInt(maxBet),
     maxDeposit: BigInt(integer(env, 'MAX_DEPOSIT', 1_000_000_000_000, 1, MAX_SAFE)),
     authSecret,
-    tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
+    tokenTtlSeconds,
     logLevel,
     // The demo crowd is for the embedded default; with a given database it is opt-in.
     demoPlayers: integer(env, 'DEMO_PLAYERS', env.DATABASE_URL ? 0 : 20, 0, 10_000),
@@ -249,7 +258,7 @@ export function loadConfig(env: Env = process.env): Config {
       env.MIGRATE_ON_START === undefined || env.MIGRATE_ON_START === ''
         ? true
         : flag(env, 'MIGRATE_ON_START'),
-    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 366 * 86_400),
+    refreshTokenTtlSeconds,
     sessionCheckSeconds: integer(env, 'SESSION_CHECK_SECONDS', 10, 0, 3600),
   });
 }

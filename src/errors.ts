@@ -7,6 +7,7 @@ export const ErrorCodes = {
   INVALID_SIDE: { status: 400, message: 'Unknown side' },
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, message: 'This request needs an Idempotency-Key header' },
   UNAUTHORIZED: { status: 401, message: 'Missing or invalid token' },
+  TOKEN_EXPIRED: { status: 401, message: 'The access token has expired: refresh it' },
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
   FORBIDDEN: { status: 403, message: 'Not allowed' },
   NOT_FOUND: { status: 404, message: 'Not found' },

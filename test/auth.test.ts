@@ -118,7 +118,8 @@ test('expired, foreign and malformed tokens are 401; the same token unexpired wo
   for (const [what, token] of Object.entries(bad)) {
     const r = await wallet(token);
     assert.equal(r.status, 401, what);
-    assert.equal(r.body.error.code, 'UNAUTHORIZED', what);
+    // An expired token of ours says so, so the client refreshes instead of logging out.
+    assert.equal(r.body.error.code, what === 'expired' ? 'TOKEN_EXPIRED' : 'UNAUTHORIZED', what);
   }
 });
 
@@ -133,7 +134,7 @@ test('a token expires after its TTL', async () => {
   await sleep(2100);
   const later = await wallet(shortLived);
   assert.equal(later.status, 401);
-  assert.equal(later.body.error.code, 'UNAUTHORIZED');
+  assert.equal(later.body.error.code, 'TOKEN_EXPIRED');
 });
 
 test('a player cannot use operator routes (403); an operator has no wallet (403)', async () => {
@@ -154,7 +155,7 @@ test('a player cannot use operator routes (403); an operator has no wallet (403)
   assert.equal((await wallet(t.operatorToken)).status, 403);
 });
 
-test('colorbet operator create prints one JSON line whose token and password both work', async () => {
+test('colorbet operator create prints one JSON line whose token, refresh token and password work', async () => {
   const name = uniqueName('cliop');
   const env = cliEnv({ DATABASE_URL: t.db.url, LOG_LEVEL: 'warn', AUTH_SECRET: secret });
   const res = await runCli(['operator', 'create', name], env);
@@ -162,7 +163,14 @@ test('colorbet operator create prints one JSON line whose token and password bot
   const lines = res.stdout.split('\n').filter((l) => l.trim() !== '');
   assert.equal(lines.length, 1, res.stdout);
   const out = JSON.parse(lines[0]!) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(out).sort(), ['password', 'token', 'userId', 'username']);
+  assert.deepEqual(Object.keys(out).sort(), [
+    'expiresIn',
+    'password',
+    'refreshToken',
+    'token',
+    'userId',
+    'username',
+  ]);
   assert.equal(out.username, name);
   assert.equal(typeof out.userId, 'number');
   assert.equal(typeof out.password, 'string');
@@ -170,7 +178,14 @@ test('colorbet operator create prints one JSON line whose token and password bot
 
   const audit = await t.request({ method: 'GET', url: '/v1/admin/audit', token: out.token as string });
   assert.equal(audit.status, 200, JSON.stringify(audit.body));
-  assert.equal(audit.body.ok, true);
+  assert.equal(audit.body.ok, true, JSON.stringify(audit.body));
+
+  const renewed = await t.request({
+    method: 'POST',
+    url: '/v1/auth/refresh',
+    body: { refreshToken: out.refreshToken },
+  });
+  assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
 
   const viaPassword = await login(name, out.password as string);
   assert.equal(viaPassword.status, 200);

@@ -20,7 +20,7 @@ test('a squatted demo name is skipped; the demo creates, marks and reuses only i
   });
   assert.equal(squatter.status, 201);
   const logger = createLogger('silent');
-  const first = await prepareDemoAccounts(t.db.pool, t.deps.tokens, 3, logger);
+  const first = await prepareDemoAccounts(t.db.pool, t.deps.sessions, 3, logger);
   assert.ok(first);
   const ids = first.players.map((p) => p.userId);
   assert.equal(ids.length, 2, 'demo_1 belongs to someone else');
@@ -38,7 +38,7 @@ test('a squatted demo name is skipped; the demo creates, marks and reuses only i
     ],
   );
   // A second start finds the same accounts.
-  const again = await prepareDemoAccounts(t.db.pool, t.deps.tokens, 3, logger);
+  const again = await prepareDemoAccounts(t.db.pool, t.deps.sessions, 3, logger);
   assert.deepEqual(
     again?.players.map((p) => p.userId),
     ids,

@@ -215,7 +215,7 @@ test('a client that stops reading is cut off; one that reads keeps up', async ()
   }
 });
 
-test('a socket is dropped once the token it authenticated with expires', async () => {
+test('a socket is closed with 4401 TOKEN_EXPIRED once the token it authenticated with expires', async () => {
   const { small, url } = await smallGateway({ heartbeatMs: 100 });
   try {
     const p = await t.registerPlayer();
@@ -227,7 +227,8 @@ test('a socket is dropped once the token it authenticated with expires', async (
     const expiring = await connect(`${url}?token=${shortLived}`);
     const lasting = await connect(`${url}?token=${p.token}`);
     await expiring.next((m) => m.type === 'hello' && m.user?.userId === p.userId);
-    assert.equal(await expiring.closed, 1006, 'dropped after its token expired');
+    assert.equal((await expiring.next((m) => m.type === 'error', 5000)).code, 'TOKEN_EXPIRED');
+    assert.equal(await expiring.closed, 4401, 'closed after its token expired');
     assert.equal(lasting.ws.readyState, WebSocket.OPEN, 'a socket with a valid token stays');
     lasting.ws.close();
   } finally {
@@ -251,10 +252,17 @@ test('a gateway-only process (buildGatewayApp) serves the stream and /metrics', 
   }
 });
 
-test("logout closes the player's open streams at once and the old token no longer authenticates one", async () => {
+test("logout closes the session's open streams at once (not another device's); the old token no longer authenticates one", async () => {
   const carol = await t.registerPlayer();
+  const login = await t.request({
+    method: 'POST',
+    url: '/v1/auth/login',
+    body: { username: carol.username, password: 'password-123' },
+  });
   const s = await connect(`${base}/v1/stream?token=${carol.token}`);
+  const otherDevice = await connect(`${base}/v1/stream?token=${login.body.token}`);
   assert.equal((await s.next((m) => m.type === 'hello')).user.userId, carol.userId);
+  await otherDevice.next((m) => m.type === 'hello');
   const out = await t.request({ method: 'POST', url: '/v1/auth/logout', token: carol.token });
   assert.equal(out.status, 204);
   const error = await s.next((m) => m.type === 'error');
@@ -262,4 +270,16 @@ test("logout closes the player's open streams at once and the old token no longe
   assert.equal(await s.closed, 4401);
   const again = await connect(`${base}/v1/stream?token=${carol.token}`);
   assert.equal((await again.next((m) => m.type === 'error')).code, 'UNAUTHORIZED');
+  otherDevice.ws.send(JSON.stringify({ type: 'ping' }));
+  await otherDevice.next((m) => m.type === 'pong');
+  assert.equal(otherDevice.ws.readyState, WebSocket.OPEN, "the other session's stream stays");
+  // Logging out everywhere ends it too.
+  const all = await t.request({
+    method: 'POST',
+    url: '/v1/auth/logout',
+    token: login.body.token,
+    body: { all: true },
+  });
+  assert.equal(all.status, 204);
+  assert.equal(await otherDevice.closed, 4401);
 });

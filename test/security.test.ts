@@ -170,13 +170,53 @@ void describe('sessions', () => {
   const login = (username: string) =>
     t.request({ method: 'POST', url: '/v1/auth/login', body: { username, password: 'password-123' } });
 
-  test('logout revokes the access and refresh tokens of every device; a new login works', async () => {
+  const wallet = async (token: string) =>
+    (await t.request({ method: 'GET', url: '/v1/wallet', token })).status;
+  const refresh = async (refreshToken: string) =>
+    (await t.request({ method: 'POST', url: '/v1/auth/refresh', body: { refreshToken } })).status;
+
+  test('logout revokes its own session (access and refresh tokens, also refreshed ones) and no other', async () => {
+    const p = await t.registerPlayer();
+    const phone = (await login(p.username)).body;
+    const laptop = (await login(p.username)).body;
+    const renewed = (
+      await t.request({ method: 'POST', url: '/v1/auth/refresh', body: { refreshToken: phone.refreshToken } })
+    ).body;
+    assert.equal(await wallet(renewed.token), 200);
+    assert.equal(
+      (await t.request({ method: 'POST', url: '/v1/auth/logout', token: phone.token })).status,
+      204,
+    );
+    for (const token of [phone.token, renewed.token]) {
+      const res = await t.request({ method: 'GET', url: '/v1/wallet', token });
+      assert.equal(res.status, 401);
+      assert.equal(res.body.error.code, 'UNAUTHORIZED');
+    }
+    assert.equal(await refresh(phone.refreshToken), 401, "the session's refresh token is revoked");
+    assert.equal(await refresh(renewed.refreshToken), 401, 'and so is the one a refresh gave');
+    // The laptop and the registration's session carry on.
+    assert.equal(await wallet(laptop.token), 200);
+    assert.equal(await wallet(p.token), 200);
+    assert.equal(await refresh(laptop.refreshToken), 200);
+    // Revocations are rows the service cannot take back while they matter.
+    await assert.rejects(
+      t.deps.pool.query('DELETE FROM revoked_sessions'),
+      (err: { code?: string }) => err.code === '42501',
+    );
+    await assert.rejects(
+      t.deps.pool.query(`UPDATE revoked_sessions SET expires_at = now() + interval '1 second'`),
+      (err: { code?: string }) => err.code === '42501',
+    );
+  });
+
+  test('logout with {"all": true} revokes the access and refresh tokens of every device; a new login works', async () => {
     const p = await t.registerPlayer();
     const phone = (await login(p.username)).body;
     const laptop = (await login(p.username)).body;
     assert.equal((await t.request({ method: 'GET', url: '/v1/wallet', token: phone.token })).status, 200);
     assert.equal(
-      (await t.request({ method: 'POST', url: '/v1/auth/logout', token: phone.token })).status,
+      (await t.request({ method: 'POST', url: '/v1/auth/logout', token: phone.token, body: { all: true } }))
+        .status,
       204,
     );
     for (const token of [phone.token, laptop.token, p.token]) {

@@ -1,6 +1,6 @@
 // Bearer tokens are HS256 JWTs (jose): any API process with the shared secret verifies them
-// without a database round trip. They carry the user id, the role and an expiry.
-import { SignJWT, jwtVerify } from 'jose';
+// without a database round trip. They carry the user id, the role, the session and an expiry.
+import { SignJWT, errors, jwtVerify } from 'jose';
 
 export type Role = 'player' | 'operator';
 
@@ -12,7 +12,12 @@ export interface Principal {
   expiresAt?: number;
   /** The user's token epoch the token was issued under (0 when absent); see auth/sessions.ts. */
   epoch?: number;
+  /** The login session the token belongs to (the `sid` claim); logout revokes it. */
+  sessionId?: string;
 }
+
+/** A token's check: its caller, or 'expired' (a genuine token of that kind past its expiry), or undefined. */
+export type TokenCheck = Principal | 'expired' | undefined;
 
 export type TokenKind = 'access' | 'refresh';
 
@@ -45,6 +50,7 @@ export class TokenService {
       role: p.role,
       name: p.username,
       ...(p.epoch ? { ep: p.epoch } : {}),
+      ...(p.sessionId ? { sid: p.sessionId } : {}),
       ...(kind === 'refresh' ? { typ: 'refresh' } : {}),
     })
       .setProtectedHeader({ alg: 'HS256' })
@@ -60,11 +66,21 @@ export class TokenService {
    * token is never accepted as an access token, nor the reverse).
    */
   async verify(token: string, kind: TokenKind = 'access'): Promise<Principal | undefined> {
-    const p = await this.verifySignature(token);
-    return p && (p.kind ?? 'access') === kind ? p : undefined;
+    const p = await this.check(token, kind);
+    return p === 'expired' ? undefined : p;
   }
 
-  private async verifySignature(token: string): Promise<(Principal & { kind?: TokenKind }) | undefined> {
+  /** Like verify, but says 'expired' for a genuine token of that kind whose time is up (clients then refresh). */
+  async check(token: string, kind: TokenKind = 'access'): Promise<TokenCheck> {
+    const p = await this.verifySignature(token);
+    if (p === undefined) return undefined;
+    if ('expired' in p) return p.expired === kind ? 'expired' : undefined;
+    return (p.kind ?? 'access') === kind ? p : undefined;
+  }
+
+  private async verifySignature(
+    token: string,
+  ): Promise<(Principal & { kind?: TokenKind }) | { expired: TokenKind } | undefined> {
     const known = this.verified.get(token);
     if (known) {
       if (known.expiresAt !== undefined && known.expiresAt > Date.now()) return known;
@@ -84,6 +100,7 @@ export class TokenService {
         role,
         username: String(payload.name ?? ''),
         epoch,
+        ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
         ...(payload.typ === 'refresh' ? { kind: 'refresh' as const } : {}),
         ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}),
       };
@@ -95,7 +112,11 @@ export class TokenService {
         this.verified.set(token, principal);
       }
       return principal;
-    } catch {
+    } catch (err) {
+      // jose checks the signature before the claims: an expired token is one of ours. Its kind
+      // is kept, so a refresh token never reads as an expired access token.
+      if (err instanceof errors.JWTExpired)
+        return { expired: err.payload.typ === 'refresh' ? 'refresh' : 'access' };
       return undefined;
     }
   }

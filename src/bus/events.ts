@@ -10,9 +10,9 @@ export type LiveEvent =
   | { type: 'bet'; userId: string; betId: string; roundId: string; status?: string; [k: string]: unknown }
   | { type: 'balance'; userId: string; [k: string]: unknown }
   | { type: 'wake'; worker: 'match' | 'settle' | 'project'; roundId?: string }
-  // Every token of the user was revoked (logout): processes drop their cached check, the
-  // gateway closes the user's sockets.
-  | { type: 'revoked'; userId: string };
+  // A logout revoked one session of the user (sessionId), or every token of the user: processes
+  // drop their cached check, the gateway closes the sockets concerned.
+  | { type: 'revoked'; userId: string; sessionId?: string };
 
 export interface EventHub {
   publish(events: LiveEvent[]): void;

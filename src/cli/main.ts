@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { formatAudit, runAudit } from '../audit.ts';
 import { generatePassword } from '../auth/passwords.ts';
+import { SessionTokens } from '../auth/sessions.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';
 import { createUser } from '../auth/users.ts';
@@ -105,7 +106,13 @@ operator
       const password = generatePassword();
       const user = await createUser(rt.pool, username, password, 'operator');
       const tokens = new TokenService(await resolveAuthSecret(rt.config, rt.pool), rt.config.tokenTtlSeconds);
-      return { userId: idJson(user.userId), username, password, token: await tokens.issue(user) };
+      // A session like a login's: the access token is short-lived, the refresh token renews it.
+      const session = new SessionTokens(tokens, rt.pool, {
+        checkSeconds: rt.config.sessionCheckSeconds,
+        refreshTtlSeconds: rt.config.refreshTokenTtlSeconds,
+        accessTtlSeconds: rt.config.tokenTtlSeconds,
+      });
+      return { userId: idJson(user.userId), username, password, ...(await session.issue(user)) };
     });
     process.stdout.write(`${JSON.stringify(line)}\n`);
   });

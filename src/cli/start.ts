@@ -116,7 +116,7 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
     // The demo's accounts exist before anyone can register their names.
     const demo =
       config.demoPlayers > 0
-        ? await prepareDemoAccounts(pool, deps.tokens, config.demoPlayers, logger)
+        ? await prepareDemoAccounts(pool, deps.sessions, config.demoPlayers, logger)
         : undefined;
     await app.listen({ port: config.port, host: config.host });
     if (!config.metricsToken && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {

@@ -9,8 +9,10 @@ export interface Client {
   readonly socket: WebSocket;
   userId: string | undefined;
   role: string | undefined;
-  /** When the token it authenticated with expires; the heartbeat then drops the socket. */
+  /** When the token it authenticated with expires; the heartbeat then closes the socket. */
   expiresAt: number | undefined;
+  /** The login session of that token: a logout of the session closes the socket. */
+  sessionId: string | undefined;
   /** Answered the last ping (or is new). */
   alive: boolean;
   /** Messages received since the last heartbeat, for the flood guard. */
@@ -51,6 +53,7 @@ export class Connections {
       userId: undefined,
       role: undefined,
       expiresAt: undefined,
+      sessionId: undefined,
       alive: true,
       received: 0,
       pending: [],
@@ -69,11 +72,18 @@ export class Connections {
     this.opts.onCount(this.all.size);
   }
 
-  identify(client: Client, userId: string, role: string | undefined, expiresAt?: number): void {
+  identify(
+    client: Client,
+    userId: string,
+    role: string | undefined,
+    expiresAt?: number,
+    sessionId?: string,
+  ): void {
     this.unindex(client);
     client.userId = userId;
     client.role = role;
     client.expiresAt = expiresAt;
+    client.sessionId = sessionId;
     let set = this.byUser.get(userId);
     if (!set) this.byUser.set(userId, (set = new Set()));
     set.add(client);

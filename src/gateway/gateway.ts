@@ -5,7 +5,7 @@
 // another needs, and a reconnecting client catches up from its hello and the REST API.
 import client from 'prom-client';
 import type { WebSocket } from 'ws';
-import type { Principal } from '../auth/tokens.ts';
+import type { Principal, TokenCheck } from '../auth/tokens.ts';
 import type { EventHub } from '../bus/events.ts';
 import type { Queryable } from '../db/pool.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -17,7 +17,7 @@ import { roundViews } from './round-views.ts';
 
 export interface GatewayDeps {
   events: EventHub;
-  tokens: { verify(token: string): Promise<Principal | undefined> };
+  tokens: { check(token: string): Promise<TokenCheck> };
   db: Queryable;
   metrics: Metrics;
   onError: (err: unknown, what: string) => void;
@@ -89,26 +89,44 @@ export function createGateway(deps: GatewayDeps, options: GatewayOptions = {}): 
     totalsIntervalMs: opts.totalsIntervalMs,
   });
   const unsubscribe = deps.events.subscribe((e) => {
-    // A logout revoked every token of the user: their open streams end now, not at expiry.
-    if (e.type === 'revoked') for (const c of conns.clientsOf(e.userId)) refuse(c, 'Token was revoked');
-    else dispatcher.push(e);
+    // A logout revoked the session (or every token) of the user: those streams end now.
+    if (e.type === 'revoked') {
+      for (const c of conns.clientsOf(e.userId))
+        if (e.sessionId === undefined || c.sessionId === e.sessionId) refuse(c, 'Token was revoked');
+    } else dispatcher.push(e);
   });
-  const stopHeartbeat = startHeartbeat(conns, opts.heartbeatMs, opts.maxMessagesPerBeat);
+  // A socket whose token ran out is closed with 4401 and TOKEN_EXPIRED: the client refreshes
+  // its token and reconnects (or re-authenticates before expiry and is never closed).
+  const stopHeartbeat = startHeartbeat(conns, opts.heartbeatMs, opts.maxMessagesPerBeat, (c) =>
+    refuse(c, 'Token expired', 'TOKEN_EXPIRED'),
+  );
 
-  function refuse(c: Client, message = 'Token is invalid or expired'): void {
+  function refuse(
+    c: Client,
+    message = 'Token is invalid or revoked',
+    code: 'UNAUTHORIZED' | 'TOKEN_EXPIRED' = 'UNAUTHORIZED',
+  ): void {
     conns.remove(c);
     drops.inc({ reason: 'unauthorized' });
     // Written directly: a refused client gets no hello, so nothing is queued before this.
-    c.socket.send(encode({ type: 'error', code: 'UNAUTHORIZED', message }));
+    c.socket.send(encode({ type: 'error', code, message }));
     c.socket.close(CLOSE.unauthorized, 'unauthorized');
+  }
+
+  /** The caller of a token, or undefined after refusing the socket (4401). */
+  async function authenticate(c: Client, token: string): Promise<Principal | undefined> {
+    const principal = await deps.tokens.check(token);
+    if (principal === 'expired') return void refuse(c, 'Token expired', 'TOKEN_EXPIRED');
+    if (!principal) return void refuse(c);
+    conns.identify(c, principal.userId.toString(), principal.role, principal.expiresAt, principal.sessionId);
+    return principal;
   }
 
   async function greet(c: Client, token: string | undefined): Promise<void> {
     let principal: Principal | undefined;
     if (token !== undefined) {
-      principal = await deps.tokens.verify(token);
-      if (!principal) return refuse(c);
-      conns.identify(c, principal.userId.toString(), principal.role, principal.expiresAt);
+      principal = await authenticate(c, token);
+      if (!principal) return;
     }
     let round = null;
     try {
@@ -132,9 +150,8 @@ export function createGateway(deps: GatewayDeps, options: GatewayOptions = {}): 
     if (msg.type === 'invalid') {
       return conns.send(c, encode({ type: 'error', code: 'VALIDATION', message: msg.reason }));
     }
-    const principal = await deps.tokens.verify(msg.token);
-    if (!principal) return refuse(c);
-    conns.identify(c, principal.userId.toString(), principal.role, principal.expiresAt);
+    const principal = await authenticate(c, msg.token);
+    if (!principal) return;
     conns.send(c, encode({ type: 'auth', user: { userId: Number(principal.userId), role: principal.role } }));
   }
 

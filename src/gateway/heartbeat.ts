@@ -2,7 +2,7 @@
 // not answer the previous ping, pings the rest, and resets the flood guard's message count.
 // A dead peer (unplugged laptop, NAT dropped the mapping) is gone within two beats. A ping
 // is a system call, so a beat over 20k sockets yields to the event loop every SLICE sockets.
-import type { Connections } from './connections.ts';
+import type { Client, Connections } from './connections.ts';
 
 const SLICE = 1000;
 
@@ -10,6 +10,8 @@ export function startHeartbeat(
   conns: Connections,
   intervalMs: number,
   maxMessagesPerBeat: number,
+  /** Ends a socket whose token expired (the gateway closes it with 4401). */
+  expire: (client: Client) => void,
 ): () => void {
   let beating = false;
   const beat = async () => {
@@ -21,8 +23,8 @@ export function startHeartbeat(
       if (!client.alive) {
         conns.drop(client, 'heartbeat');
       } else if (client.expiresAt !== undefined && Date.now() >= client.expiresAt) {
-        // Its token expired: per-player events stop; the client logs in again and reconnects.
-        conns.drop(client, 'unauthorized');
+        // Its token expired: per-player events stop; the client refreshes and reconnects.
+        expire(client);
       } else if (client.received > maxMessagesPerBeat) {
         conns.drop(client, 'flood');
       } else {

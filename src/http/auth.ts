@@ -1,12 +1,12 @@
 // Bearer-token guards for routes. The token's signature is checked locally; its epoch and the
 // user's role come from a short per-process cache (auth/sessions.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../auth/tokens.ts';
+import type { Principal, TokenCheck } from '../auth/tokens.ts';
 import { appError } from '../errors.ts';
 
-/** What checks a bearer token: signature, expiry, revocation, the current role. */
+/** What checks a bearer token: signature, expiry ('expired'), revocation, the current role. */
 export interface TokenVerifier {
-  verify(token: string): Promise<Principal | undefined>;
+  check(token: string): Promise<TokenCheck>;
 }
 
 declare module 'fastify' {
@@ -34,8 +34,10 @@ async function verifyHeader(tokens: TokenVerifier, req: FastifyRequest): Promise
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw appError('UNAUTHORIZED', 'Authorization must be "Bearer <token>"');
-  const principal = await tokens.verify(match[1]);
-  if (!principal) throw appError('UNAUTHORIZED', 'Token is invalid or expired');
+  const principal = await tokens.check(match[1]);
+  // Its own code, so a client refreshes (once) instead of sending its user back to the login.
+  if (principal === 'expired') throw appError('TOKEN_EXPIRED');
+  if (!principal) throw appError('UNAUTHORIZED', 'Token is invalid or revoked');
   return principal;
 }
 

@@ -1,8 +1,82 @@
 // A small client for the public HTTP API, used by the simulator and the demo crowd. It
-// records the latency of each call by kind, so a run can report percentiles.
+// records the latency of each call by kind, so a run can report percentiles. Access tokens are
+// short-lived: a client holding a refresh token renews them before they expire, and once more
+// on a 401 TOKEN_EXPIRED (a clock that drifted, a process that slept), then repeats the call.
 import { randomUUID } from 'node:crypto';
 
 const MAX_RETRIES = 8;
+/** Renew this long before expiry, or at three quarters of a short lifetime. */
+const REFRESH_AHEAD_MS = 60_000;
+
+/** What login, register and refresh answer. */
+export interface IssuedTokens {
+  token: string;
+  refreshToken?: string;
+  /** Seconds the access token is valid for. */
+  expiresIn?: number;
+}
+
+/**
+ * A login session's tokens, shared by every ApiClient made from it. Refreshes are single-flight:
+ * concurrent calls that find the token due wait for the same renewal.
+ */
+export class Session {
+  private current: IssuedTokens;
+  private renewAt = Infinity;
+  private renewing: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    tokens: IssuedTokens | string,
+  ) {
+    this.current = typeof tokens === 'string' ? { token: tokens } : tokens;
+    this.schedule();
+  }
+
+  get token(): string {
+    return this.current.token;
+  }
+
+  /** The access token, renewed first when it is due and the session can renew. */
+  async fresh(): Promise<string> {
+    if (Date.now() >= this.renewAt) await this.renew();
+    return this.current.token;
+  }
+
+  /** Renews the tokens with the refresh token; false when there is none or it was refused. */
+  renew(): Promise<boolean> {
+    if (!this.current.refreshToken) return Promise.resolve(false);
+    this.renewing ??= this.exchange().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async exchange(): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.baseUrl}/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: this.current.refreshToken }),
+      });
+      if (!res.ok) {
+        await res.text();
+        return false;
+      }
+      this.current = (await res.json()) as IssuedTokens;
+      this.schedule();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private schedule(): void {
+    const ttlMs = (this.current.expiresIn ?? 0) * 1000;
+    this.renewAt =
+      this.current.refreshToken && ttlMs > 0
+        ? Date.now() + Math.min(ttlMs - REFRESH_AHEAD_MS, ttlMs * 0.75)
+        : Infinity;
+  }
+}
 
 export interface ApiError {
   status: number;
@@ -37,12 +111,13 @@ export class LatencyLog {
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
-    readonly token?: string,
+    readonly session?: Session,
     private readonly latency?: LatencyLog,
   ) {}
 
-  withToken(token: string): ApiClient {
-    return new ApiClient(this.baseUrl, token, this.latency);
+  /** A client that calls as the holder of these tokens (renewed when a refresh token is given). */
+  withToken(tokens: IssuedTokens | string): ApiClient {
+    return new ApiClient(this.baseUrl, new Session(this.baseUrl, tokens), this.latency);
   }
 
   async call<T>(
@@ -52,6 +127,22 @@ export class ApiClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<ApiResult<T>> {
+    const first = await this.send<T>(kind, method, path, body, headers);
+    // Expired in flight or while the process slept: renew once and repeat. Safe for any call:
+    // the guard refused it before anything ran.
+    if (!first.ok && first.error.code === 'TOKEN_EXPIRED' && (await this.session?.renew()))
+      return this.send<T>(kind, method, path, body, headers);
+    return first;
+  }
+
+  private async send<T>(
+    kind: string,
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+  ): Promise<ApiResult<T>> {
+    const token = await this.session?.fresh();
     // A request is safe to repeat when it reads, or carries an idempotency key or a deposit
     // reference: then a lost connection or a 502/503 from the load balancer is retried.
     const retryable = method === 'GET' || 'idempotency-key' in headers || kind === 'deposit';
@@ -62,7 +153,7 @@ export class ApiClient {
         res = await fetch(`${this.baseUrl}${path}`, {
           method,
           headers: {
-            ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
             ...headers,
           },
@@ -94,14 +185,14 @@ export class ApiClient {
   }
 
   register(username: string, password: string) {
-    return this.call<{ userId: number; token: string }>('register', 'POST', '/v1/auth/register', {
+    return this.call<{ userId: number } & IssuedTokens>('register', 'POST', '/v1/auth/register', {
       username,
       password,
     });
   }
 
   login(username: string, password: string) {
-    return this.call<{ userId: number; token: string }>('login', 'POST', '/v1/auth/login', {
+    return this.call<{ userId: number } & IssuedTokens>('login', 'POST', '/v1/auth/login', {
       username,
       password,
     });

@@ -1,9 +1,10 @@
 // The demo crowd that `npm start` runs on the embedded default (DEMO_PLAYERS, 0 = off), so
 // a newcomer sees matches and settlements at once. The players are ordinary accounts that
-// bet through the public HTTP API; the process tops them up as an operator would.
+// bet through the public HTTP API (renewing their short-lived tokens like any client); the
+// process tops them up as an operator would.
 import type { Pool } from '../db/pool.ts';
 import { createUser } from '../auth/users.ts';
-import type { TokenService } from '../auth/tokens.ts';
+import type { IssuedTokens, SessionTokens } from '../auth/sessions.ts';
 import { generatePassword } from '../auth/passwords.ts';
 import type { Logger } from '../observability/logger.ts';
 import { startLoop, type Worker } from '../workers/loop.ts';
@@ -19,7 +20,12 @@ interface DemoPlayer {
  * by anyone else is not used (undefined): the demo never bets for, or funds, an account it did
  * not create.
  */
-async function demoAccount(pool: Pool, tokens: TokenService, username: string, role: 'player' | 'operator') {
+async function demoAccount(
+  pool: Pool,
+  sessions: Pick<SessionTokens, 'issue'>,
+  username: string,
+  role: 'player' | 'operator',
+) {
   const { rows } = await pool.query<{ id: bigint; demo: boolean; role: string }>(
     'SELECT id, demo, role FROM users WHERE lower(username) = lower($1)',
     [username],
@@ -33,29 +39,29 @@ async function demoAccount(pool: Pool, tokens: TokenService, username: string, r
         if ((err as { code?: string }).code === 'USERNAME_TAKEN') return undefined;
         throw err;
       });
-  return principal && { userId: Number(principal.userId), token: await tokens.issue(principal) };
+  return principal && { userId: Number(principal.userId), tokens: await sessions.issue(principal) };
 }
 
 export interface DemoAccounts {
-  operator: { userId: number; token: string };
-  players: { userId: number; token: string }[];
+  operator: { userId: number; tokens: IssuedTokens };
+  players: { userId: number; tokens: IssuedTokens }[];
 }
 
 /** Creates (or finds) the demo's own accounts. Runs before the API listens. */
 export async function prepareDemoAccounts(
   pool: Pool,
-  tokens: TokenService,
+  sessions: Pick<SessionTokens, 'issue'>,
   count: number,
   logger: Logger,
 ): Promise<DemoAccounts | undefined> {
-  const operator = await demoAccount(pool, tokens, 'demo_operator', 'operator');
+  const operator = await demoAccount(pool, sessions, 'demo_operator', 'operator');
   if (!operator) {
     logger.warn('demo crowd off: the name demo_operator belongs to an account the demo did not create');
     return undefined;
   }
   const players: DemoAccounts['players'] = [];
   for (let i = 1; i <= count; i++) {
-    const acct = await demoAccount(pool, tokens, `demo_${i}`, 'player');
+    const acct = await demoAccount(pool, sessions, `demo_${i}`, 'player');
     if (acct) players.push(acct);
     else logger.warn({ username: `demo_${i}` }, 'demo crowd: skipping a name the demo did not create');
   }
@@ -70,10 +76,10 @@ export async function startDemoCrowd(opts: {
   logger: Logger;
 }): Promise<Worker> {
   const base = new ApiClient(opts.baseUrl);
-  const operator = base.withToken(opts.accounts.operator.token);
+  const operator = base.withToken(opts.accounts.operator.tokens);
   const players: DemoPlayer[] = opts.accounts.players.map((a) => ({
     userId: a.userId,
-    api: base.withToken(a.token),
+    api: base.withToken(a.tokens),
   }));
   const low = Number(opts.minBet);
   const high = Math.max(low, Math.min(Number(opts.maxBet), low * 100));

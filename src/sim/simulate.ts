@@ -95,7 +95,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationSum
         `sim-${run}-${i}`,
       );
       if (!dep.ok) throw new Error(`deposit failed: ${dep.error.code} ${dep.error.message}`);
-      players.push({ userId: reg.body.userId, api: base.withToken(reg.body.token) });
+      players.push({ userId: reg.body.userId, api: base.withToken(reg.body) });
       o.onProgress?.({ phase: 'players', done: players.length, total: o.players });
     },
   );

@@ -1,6 +1,8 @@
-// Retention: idempotency keys older than IDEMPOTENCY_RETENTION_HOURS are deleted in batches of
-// PRUNE_BATCH, each its own short statement, by the scheduler leader only. A minute's idle
-// between sweeps; back to back while a sweep finds full batches (a backlog after downtime).
+// Retention: idempotency keys older than IDEMPOTENCY_RETENTION_HOURS, and session revocations
+// past their expiry, are deleted in batches of PRUNE_BATCH, each its own short statement, by
+// the scheduler leader only. A minute's idle between sweeps; back to back while a sweep finds
+// full batches (a backlog after downtime).
+import { pruneRevokedSessions } from '../auth/sessions.ts';
 import { pruneIdempotencyKeys } from '../ledger/idempotency.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -24,7 +26,8 @@ export function startRetention(deps: {
       deps.metrics.idempotencyKeysPruned.inc(deleted);
       if (deleted > 0)
         deps.logger.info({ deleted, retentionHours: deps.retentionHours }, 'idempotency keys pruned');
-      return deleted === PRUNE_BATCH;
+      const sessions = await pruneRevokedSessions(deps.pool, PRUNE_BATCH);
+      return deleted === PRUNE_BATCH || sessions === PRUNE_BATCH;
     },
     { idleMs: 60_000, logger: deps.logger },
   );

@@ -1,7 +1,7 @@
 // The operator's round table (GET /v1/admin/rounds: live and past rounds with totals) and
 // the void action. Voiding is irreversible, so it takes two clicks: the first arms the
 // button for a few seconds, the second sends the request.
-import { $, api, el, errorText, formatAmount, showMessage, timeOf } from './api.js';
+import { $, el, errorText, formatAmount, showMessage, timeOf } from './api.js';
 
 const VOIDABLE = new Set(['OPEN', 'CLOSED', 'SETTLING']);
 
@@ -24,8 +24,7 @@ function voidButton(round, ctx) {
     button.textContent = 'Voiding…';
     const msg = $('rounds-msg');
     try {
-      const r = await api('POST', `/v1/admin/rounds/${round.roundId}/void`, {
-        token: ctx.token(),
+      const r = await ctx.call('POST', `/v1/admin/rounds/${round.roundId}/void`, {
         idempotencyKey: crypto.randomUUID(),
       });
       showMessage(
@@ -63,7 +62,7 @@ export function renderRounds(rounds, ctx) {
 
 export async function loadRounds(ctx) {
   try {
-    const { rounds } = await api('GET', '/v1/admin/rounds', { token: ctx.token() });
+    const { rounds } = await ctx.call('GET', '/v1/admin/rounds');
     // Re-rendering while a void is armed would disarm it; skip this refresh instead.
     const armed = [...document.querySelectorAll('#rounds button.void')].some((b) =>
       b.textContent.startsWith('Confirm'),

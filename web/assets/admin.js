@@ -16,16 +16,20 @@ import {
 import { startCharts } from './admin-charts.js';
 import { loadRounds } from './admin-rounds.js';
 import { createRoundCard } from './round-card.js';
+import { createSession } from './session.js';
 import { connectStream } from './stream.js';
 
-const TOKEN_KEY = 'colorbet.operatorToken';
-let token = localStorage.getItem(TOKEN_KEY);
+// The operator's access token is renewed before it expires (web/assets/session.js).
+const session = createSession('colorbet.operatorSession', {
+  onChange: (reason) => reason !== 'renewed' && render(),
+});
 const card = createRoundCard();
-const isOperator = () => Boolean(token && tokenClaims(token) && tokenClaims(token).role === 'operator');
+const claims = () => (session.token() ? tokenClaims(session.token()) : null);
+const isOperator = () => Boolean(claims() && claims().role === 'operator');
 
 function onError(err, node) {
-  if (err && (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN')) {
-    setToken(null);
+  if (err && (err.code === 'UNAUTHORIZED' || err.code === 'TOKEN_EXPIRED' || err.code === 'FORBIDDEN')) {
+    session.forget();
     showMessage(
       $('auth-msg'),
       err.code === 'FORBIDDEN' ? 'That account is not an operator.' : errorText(err),
@@ -35,24 +39,17 @@ function onError(err, node) {
   showMessage(node, errorText(err));
 }
 
-const ctx = { token: () => token, onError, refresh: () => void loadRounds(ctx) };
+const ctx = { call: session.call, onError, refresh: () => void loadRounds(ctx) };
 const laterRounds = debounce(() => isOperator() && void loadRounds(ctx), 300);
-
-function setToken(value) {
-  token = value;
-  if (value) localStorage.setItem(TOKEN_KEY, value);
-  else localStorage.removeItem(TOKEN_KEY);
-  render();
-}
 
 function render() {
   const op = isOperator();
   $('auth-card').hidden = op;
   $('logout').hidden = !op;
   $('who').hidden = !op;
-  $('who').textContent = op ? `operator ${tokenClaims(token).name}` : '';
+  $('who').textContent = op ? `operator ${claims().name}` : '';
   for (const node of document.querySelectorAll('.operator-only')) node.hidden = !op;
-  if (token && !op) showMessage($('auth-msg'), 'That account is not an operator.');
+  if (session.token() && !op) showMessage($('auth-msg'), 'That account is not an operator.');
   if (op) {
     void loadRounds(ctx);
     void loadWithdrawals();
@@ -62,7 +59,7 @@ function render() {
 async function loadWithdrawals() {
   if (!isOperator()) return;
   try {
-    const { withdrawals } = await api('GET', '/v1/admin/withdrawals', { token });
+    const { withdrawals } = await session.call('GET', '/v1/admin/withdrawals');
     $('withdrawals').replaceChildren(
       ...withdrawals
         .slice(0, 25)
@@ -101,8 +98,7 @@ async function loadWithdrawals() {
 async function decide(w, action) {
   const msg = $('withdrawals-msg');
   try {
-    const r = await api('POST', `/v1/admin/withdrawals/${w.withdrawalId}/${action}`, {
-      token,
+    const r = await session.call('POST', `/v1/admin/withdrawals/${w.withdrawalId}/${action}`, {
       idempotencyKey: crypto.randomUUID(),
     });
     showMessage(msg, `Withdrawal #${r.withdrawalId} ${r.status.toLowerCase()}.`, 'ok');
@@ -123,7 +119,7 @@ $('deposit-form').addEventListener('submit', async (e) => {
       return showMessage(msg, 'Player id is a positive whole number.');
     const amount = parseAmount($('deposit-amount').value);
     const reference = $('deposit-reference').value.trim();
-    const d = await api('POST', '/v1/admin/deposits', { token, body: { userId, amount, reference } });
+    const d = await session.call('POST', '/v1/admin/deposits', { body: { userId, amount, reference } });
     showMessage(
       msg,
       `Deposited ${formatAmount(d.amount)} to player #${d.userId} (deposit #${d.depositId}).`,
@@ -140,7 +136,7 @@ $('audit-run').addEventListener('click', async () => {
   const msg = $('audit-msg');
   showMessage(msg, 'Running…', 'info');
   try {
-    const report = await api('GET', '/v1/admin/audit', { token });
+    const report = await session.call('GET', '/v1/admin/audit');
     showMessage(
       msg,
       report.ok ? `All invariants hold (${timeOf(report.checkedAt)}).` : 'INVARIANTS VIOLATED',
@@ -164,12 +160,12 @@ $('auth-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
     const body = { username: $('username').value.trim(), password: $('password').value };
-    setToken((await api('POST', '/v1/auth/login', { body })).token);
+    session.start(await api('POST', '/v1/auth/login', { body }));
   } catch (err) {
     showMessage($('auth-msg'), errorText(err));
   }
 });
-$('logout').addEventListener('click', () => setToken(null));
+$('logout').addEventListener('click', () => void session.logout());
 
 // The public stream is enough here: round changes and totals; the table refetches on each.
 connectStream({

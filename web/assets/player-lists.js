@@ -1,7 +1,7 @@
 // The player's lists: own bets (with cancel), round history (with the in-browser fairness
 // check) and wallet entries. Each is refetched from the REST API when a live event says it
 // changed; the events themselves carry no more than "this changed".
-import { $, api, el, errorText, formatAmount, showMessage, timeOf } from './api.js';
+import { $, el, errorText, formatAmount, showMessage, timeOf } from './api.js';
 import { verifyRound } from './fairness.js';
 
 const STATUS_TEXT = {
@@ -54,11 +54,11 @@ export function renderBets(bets, ctx) {
   );
 }
 
-export async function cancelBet(bet, token) {
+/** `call` makes the API call as the player (session.call: token attached and kept fresh). */
+export async function cancelBet(bet, call) {
   const msg = $('bets-msg');
   try {
-    const updated = await api('DELETE', `/v1/bets/${bet.betId}`, {
-      token,
+    const updated = await call('DELETE', `/v1/bets/${bet.betId}`, {
       idempotencyKey: crypto.randomUUID(),
     });
     showMessage(

@@ -15,13 +15,22 @@ import {
 } from './api.js';
 import { cancelBet, renderBets, renderEntries, renderHistory } from './player-lists.js';
 import { createRoundCard } from './round-card.js';
+import { createSession } from './session.js';
 import { connectStream } from './stream.js';
 
-const TOKEN_KEY = 'colorbet.token';
 const card = createRoundCard();
-const state = { token: localStorage.getItem(TOKEN_KEY), liveBalanceAt: 0 };
-const claims = () => (state.token ? tokenClaims(state.token) : null);
-const isPlayer = () => Boolean(state.token && claims() && claims().role === 'player');
+const state = { liveBalanceAt: 0 };
+// A renewed access token goes to the open stream at once; a login or logout re-renders.
+const session = createSession('colorbet.session', {
+  onChange: (reason) => {
+    if (reason === 'renewed') return stream.reauth();
+    renderAuth();
+    stream.reauth();
+    refreshAll();
+  },
+});
+const claims = () => (session.token() ? tokenClaims(session.token()) : null);
+const isPlayer = () => Boolean(claims() && claims().role === 'player');
 
 function setConn(s) {
   const node = $('conn');
@@ -45,18 +54,9 @@ function renderAuth() {
   for (const id of ['bet-card', 'bets-card', 'wallet-card', 'balance-box', 'logout', 'who'])
     $(id).hidden = !player;
   $('who').textContent = player ? `${c.name} · player #${c.sub}` : '';
-  if (state.token && !player) {
+  if (session.token() && !player) {
     showMessage($('auth-msg'), 'This is an operator account: use the operator page at /admin.');
   }
-}
-
-function setToken(token) {
-  state.token = token;
-  if (token) localStorage.setItem(TOKEN_KEY, token);
-  else localStorage.removeItem(TOKEN_KEY);
-  renderAuth();
-  stream.reauth();
-  refreshAll();
 }
 
 async function refreshRound() {
@@ -81,7 +81,7 @@ async function refreshHistory() {
 async function refreshBets() {
   if (!isPlayer()) return;
   try {
-    const { bets } = await api('GET', '/v1/bets', { token: state.token });
+    const { bets } = await session.call('GET', '/v1/bets');
     renderBets(bets, { openRoundId: () => (card.isOpen() ? card.round.roundId : null), cancel: onCancel });
   } catch (err) {
     handleAuthError(err);
@@ -92,8 +92,8 @@ async function refreshWallet() {
   if (!isPlayer()) return;
   try {
     const [wallet, entries] = await Promise.all([
-      api('GET', '/v1/wallet', { token: state.token }),
-      api('GET', '/v1/wallet/entries', { token: state.token }),
+      session.call('GET', '/v1/wallet'),
+      session.call('GET', '/v1/wallet/entries'),
     ]);
     showBalance(wallet.balance, 'rest');
     $('wallet-pending').textContent = formatAmount(wallet.pendingWithdrawals);
@@ -103,9 +103,10 @@ async function refreshWallet() {
   }
 }
 
+// Revoked, or expired with no way to renew: back to the login.
 function handleAuthError(err) {
-  if (err && err.code === 'UNAUTHORIZED') {
-    setToken(null);
+  if (err && (err.code === 'UNAUTHORIZED' || err.code === 'TOKEN_EXPIRED')) {
+    session.forget();
     showMessage($('auth-msg'), errorText(err));
   }
 }
@@ -160,8 +161,7 @@ async function placeBet(side) {
   buttons.forEach((b) => (b.disabled = true));
   try {
     // A fresh key per click: a retried network request is one bet, a second click is another.
-    const bet = await api('POST', '/v1/bets', {
-      token: state.token,
+    const bet = await session.call('POST', '/v1/bets', {
       body: { roundId: card.round.roundId, side, amount },
       idempotencyKey: crypto.randomUUID(),
     });
@@ -180,7 +180,7 @@ async function placeBet(side) {
 }
 
 async function onCancel(bet) {
-  await cancelBet(bet, state.token);
+  await cancelBet(bet, session.call);
   laterBets();
 }
 
@@ -204,7 +204,7 @@ function onMessage(msg) {
     // for the auth answer when the page has a token, so it is read once, not twice.
     if (msg.round) card.set(msg.round);
     refreshPublic();
-    if (!state.token) refreshMine();
+    if (!session.token()) refreshMine();
   } else if (msg.type === 'auth') {
     refreshMine();
   } else if (msg.type === 'round') {
@@ -218,11 +218,14 @@ function onMessage(msg) {
 }
 
 const stream = connectStream({
-  token: () => state.token,
+  token: session.token,
   onMessage,
   onState: setConn,
-  onUnauthorized: () => {
-    setToken(null);
+  // Expired: renew, and the reconnect that follows authenticates with the new token.
+  onUnauthorized: async (code) => {
+    if (code === 'TOKEN_EXPIRED' && (await session.renew())) return;
+    if (!session.token()) return;
+    session.forget();
     showMessage($('auth-msg'), 'Your session has expired. Please log in again.');
   },
 });
@@ -232,8 +235,7 @@ async function authenticate(path) {
   showMessage(msg, '');
   try {
     const body = { username: $('username').value.trim(), password: $('password').value };
-    const { token } = await api('POST', path, { body });
-    setToken(token);
+    session.start(await api('POST', path, { body }));
   } catch (err) {
     showMessage(msg, errorText(err));
   }
@@ -244,15 +246,14 @@ $('auth-form').addEventListener('submit', (e) => {
   void authenticate('/v1/auth/login');
 });
 $('register').addEventListener('click', () => void authenticate('/v1/auth/register'));
-$('logout').addEventListener('click', () => setToken(null));
+$('logout').addEventListener('click', () => void session.logout());
 $('bet-form').addEventListener('submit', (e) => e.preventDefault());
 $('withdraw-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const msg = $('wallet-msg');
   try {
     const amount = parseAmount($('withdraw-amount').value);
-    const w = await api('POST', '/v1/wallet/withdrawals', {
-      token: state.token,
+    const w = await session.call('POST', '/v1/wallet/withdrawals', {
       body: { amount },
       idempotencyKey: crypto.randomUUID(),
     });

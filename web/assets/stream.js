@@ -3,6 +3,8 @@
 // application ping every 20 s, and silence for 45 s, detect a dead connection; reconnects
 // back off with jitter so a restarted server is not hit by every page at once. Every
 // (re)connect starts with the server's hello, after which the page refetches from the API.
+// A close with 4401 tells the page why (the server's error code just before it): TOKEN_EXPIRED
+// means "refresh and come back", which the page does before the reconnect.
 
 export function connectStream({ token, onMessage, onState, onUnauthorized }) {
   let socket;
@@ -11,6 +13,7 @@ export function connectStream({ token, onMessage, onState, onUnauthorized }) {
   let lastHeard = 0;
   let retryTimer;
   let watchdog;
+  let lastError;
 
   const url = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/stream`;
 
@@ -32,13 +35,16 @@ export function connectStream({ token, onMessage, onState, onUnauthorized }) {
       } catch {
         return;
       }
+      if (msg.type === 'error') lastError = msg.code;
       onMessage(msg);
     };
-    socket.onclose = (event) => {
-      if (event.code === 4401) onUnauthorized();
+    socket.onclose = async (event) => {
+      const delay = Math.min(10_000, 500 * 2 ** attempt++) * (0.5 + Math.random() / 2);
+      // Reconnects once the page has dealt with it (a refreshed token, or no token at all).
+      if (event.code === 4401) await onUnauthorized(lastError);
+      lastError = undefined;
       if (closed) return;
       onState('offline');
-      const delay = Math.min(10_000, 500 * 2 ** attempt++) * (0.5 + Math.random() / 2);
       retryTimer = setTimeout(open, delay);
     };
   }

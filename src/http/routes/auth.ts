@@ -33,6 +33,19 @@ const refreshBody = {
   properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 4096 } },
 } as const;
 
+// Keyed by media type, so a logout without a body (no Content-Type) is not validated at all.
+const logoutBody = {
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { all: { type: 'boolean', description: 'Revoke every session of the user' } },
+      },
+    },
+  },
+} as const;
+
 type Credentials = { Body: { username: string; password: string } };
 
 export function authRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
@@ -71,13 +84,17 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): 
       return { userId: idJson(principal!.userId), ...issued };
     },
   );
-  // Revokes every token of the caller (every device): later requests with them get 401 and
-  // open streams are closed.
-  app.post(
+  // Revokes the caller's session (this device's access and refresh tokens), or with
+  // {"all": true} every session of the caller: later requests with them get 401 and open
+  // streams are closed. The body is optional (none, or JSON).
+  app.post<{ Body: { all?: boolean } | undefined }>(
     '/v1/auth/logout',
-    { preValidation: guard.authenticated, schema: { tags: ['auth'], security: bearer } },
+    {
+      preValidation: guard.authenticated,
+      schema: { tags: ['auth'], security: bearer, body: logoutBody },
+    },
     async (req, reply) => {
-      await deps.sessions.logout(currentUser(req).userId);
+      await deps.sessions.logout(currentUser(req), req.body?.all === true);
       return reply.status(204).send();
     },
   );
