@@ -26,6 +26,8 @@ export interface Config {
   readonly busPartitions: number;
   readonly redisPrefix: string;
   readonly auditEverySeconds: number;
+  /** How often the periodic audit re-proves everything instead of what is new (AUDIT_FULL_EVERY_SECONDS; 0 = never). */
+  readonly auditFullEverySeconds: number;
   readonly metricsPort: number | undefined;
   readonly rateLimitMax: number;
   readonly rateLimitWindowSeconds: number;
@@ -178,6 +180,18 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 // Safe for JSON numbers end to end.
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
+/** A full audit at most as often as the audit itself runs; 0 turns periodic full runs off. */
+function auditFullEvery(env: Env, auditEverySeconds: number): number {
+  const value = integer(env, 'AUDIT_FULL_EVERY_SECONDS', 86_400, 0, 366 * 86_400);
+  if (value !== 0 && value < auditEverySeconds) {
+    throw new ConfigError(
+      'AUDIT_FULL_EVERY_SECONDS',
+      `must be 0 (never) or at least AUDIT_EVERY_SECONDS (${auditEverySeconds}), got ${value}`,
+    );
+  }
+  return value;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const sidesRaw = env.SIDES ?? 'red,green';
   const sides = sidesRaw.split(',').map((s) => s.trim());
@@ -203,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     // The embedded server has no replication set up: a replica of it is not a supported setup.
     throw new ConfigError('DATABASE_READ_URL', 'needs DATABASE_URL (the primary it replicates)');
   }
+  const auditEverySeconds = integer(env, 'AUDIT_EVERY_SECONDS', 300, 10, 86_400);
   const host = env.HOST ?? '127.0.0.1';
   if (host.trim() === '') throw new ConfigError('HOST', 'must not be empty');
   // Access tokens are short-lived (clients refresh them); a refresh token must outlive one.
@@ -235,7 +250,8 @@ export function loadConfig(env: Env = process.env): Config {
     demoPlayers: integer(env, 'DEMO_PLAYERS', env.DATABASE_URL ? 0 : 20, 0, 10_000),
     busPartitions: integer(env, 'BUS_PARTITIONS', 8, 1, 1024),
     redisPrefix: redisPrefix(env.REDIS_PREFIX),
-    auditEverySeconds: integer(env, 'AUDIT_EVERY_SECONDS', 300, 10, 86_400),
+    auditEverySeconds,
+    auditFullEverySeconds: auditFullEvery(env, auditEverySeconds),
     // Worker-only processes serve /metrics here (0 = any free port); API processes use PORT.
     // Requests per caller per window, per API process (0 turns the limit off).
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 1000, 0, 10_000_000),

@@ -167,6 +167,7 @@ before(async () => {
       logger,
       audit: t.deps.audit,
       auditEverySeconds: 60,
+      auditFullEverySeconds: 0,
       isLeader: () => true,
     }),
   );

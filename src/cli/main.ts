@@ -89,10 +89,13 @@ program
 
 program
   .command('verify')
-  .description('check the money invariants; exit 0 only when all hold')
+  .description(
+    'check the money invariants over what is new since the last run that held; exit 0 only when all hold',
+  )
+  .option('--full', 're-prove everything, ignoring the checkpoint (and rewrite it when all hold)')
   .option('--json', 'machine-readable report')
-  .action(async (opts: { json?: boolean }) => {
-    const report = await withRuntime((rt) => runAudit(rt.pool));
+  .action(async (opts: { json?: boolean; full?: boolean }) => {
+    const report = await withRuntime((rt) => runAudit(rt.pool, { full: !!opts.full }));
     process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatAudit(report)}\n`);
     exit(report.ok ? 0 : 1);
   });

@@ -181,7 +181,7 @@ export async function buildDeps(
       events,
     ),
     metrics,
-    audit: () => runAudit(rt.pool),
+    audit: (options) => runAudit(rt.pool, options),
     readiness: () => readiness(rt.pool, redis, rt.replicaPool),
     ...(redis ? { redis } : {}),
   };

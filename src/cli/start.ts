@@ -93,6 +93,7 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
         logger,
         audit: deps.audit,
         auditEverySeconds: config.auditEverySeconds,
+        auditFullEverySeconds: config.auditFullEverySeconds,
         isLeader: () => scheduler?.isLeader() ?? false,
       }),
       startRetention({

@@ -27,7 +27,8 @@ export interface AppDeps {
   sessions: SessionTokens;
   events: EventHub;
   metrics: Metrics;
-  audit: () => Promise<AuditReport>;
+  /** Incremental from the checkpoint unless `full` (src/audit.ts). */
+  audit: (options?: { full?: boolean }) => Promise<AuditReport>;
   readiness: () => Promise<ReadinessCheck[]>;
   /** With REDIS_URL: shared rate-limit counters. */
   redis?: RedisClient;

@@ -1,6 +1,7 @@
 // Exports the state of rounds (for "money flow stalled" alerts) and runs the audit
 // periodically so that a failing invariant pages someone. Runs with the scheduler role.
-import type { AuditReport } from '../audit.ts';
+import { allChecks, type AuditReport } from '../audit.ts';
+import { lastFullRun } from '../audit-checkpoint.ts';
 import { QUARANTINED_ROUNDS } from '../betting/quarantine.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -11,8 +12,10 @@ export function startRoundMeter(deps: {
   pool: Pool;
   metrics: Metrics;
   logger: Logger;
-  audit: () => Promise<AuditReport>;
+  audit: (options: { full: boolean }) => Promise<AuditReport>;
   auditEverySeconds: number;
+  /** Each audit proves what is new since its checkpoint; this often it re-proves everything (0: never). */
+  auditFullEverySeconds: number;
   /** Only the scheduler leader measures and audits, so N schedulers do not run N audits. */
   isLeader: () => boolean;
 }): Worker[] {
@@ -69,11 +72,17 @@ export function startRoundMeter(deps: {
     'audit',
     async () => {
       if (!deps.isLeader()) return false;
-      const report = await deps.audit();
+      // The last full run is read from the checkpoint, so restarts and new leaders keep the rhythm.
+      const lastFull = deps.auditFullEverySeconds > 0 ? await lastFullRun(deps.pool, allChecks) : null;
+      const full =
+        deps.auditFullEverySeconds > 0 &&
+        (lastFull === null || Date.now() - lastFull.getTime() >= deps.auditFullEverySeconds * 1000);
+      const report = await deps.audit({ full });
       m.auditOk.set(report.ok ? 1 : 0);
       m.auditLastRun.set(Date.now() / 1000);
       if (!report.ok)
         deps.logger.error({ audit: report.checks.filter((c) => !c.ok) }, 'AUDIT FAILED: invariants violated');
+      else deps.logger.debug({ mode: report.mode, proved: report.proved }, 'audit: every invariant holds');
       return false;
     },
     { idleMs: deps.auditEverySeconds * 1000, logger: deps.logger },
