@@ -19,18 +19,20 @@ import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
 import { createTestDatabase } from './helpers/db.ts';
 import { requireDependency } from './helpers/env.ts';
 import { startGameWorkers } from './helpers/game.ts';
-import { openRoundWith, shiftedAmount, textOf, waitAttribute, waitText } from './helpers/browser.ts';
+import { openRoundWith, shiftedAmount, textOf, until, waitAttribute, waitText } from './helpers/browser.ts';
+import { sleep } from './helpers/util.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Long enough that, on a loaded 2-core CI box, the void below lands before the round settles.
 const ROUND_SECONDS = 14;
 const SHOTS = path.resolve('test-results');
 
-async function startService() {
+async function startService(env: Record<string, string> = {}) {
   const db = await createTestDatabase();
   const runtime = testRuntime(db, {
     AUTH_SECRET: 'browser-test-secret-long-enough-0123456789',
     ROUND_SECONDS: String(ROUND_SECONDS),
+    ...env,
   });
   const events = await postgresHub(db.url, () => undefined);
   const deps = await buildDeps(runtime, events);
@@ -75,13 +77,10 @@ const betStatus = (page: Page, betId: number, status: RegExp, timeoutMs = 20_000
 
 const skip = requireDependency('Chromium', existsSync(CHROMIUM));
 
-test('players and an operator use the pages end to end', { skip, timeout: 150_000 }, async () => {
-  const service = await startService();
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
-  await mkdir(SHOTS, { recursive: true });
-  // launch() gives every run a fresh temporary profile of its own (playwright refuses a
-  // --user-data-dir flag there); `profile` only keeps Chromium's crash dumps out of $HOME.
-  const browser = await chromium.launch({
+// launch() gives every run a fresh temporary profile of its own (playwright refuses a
+// --user-data-dir flag there); `profile` only keeps Chromium's crash dumps out of $HOME.
+const launch = (profile: string) =>
+  chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -95,6 +94,12 @@ test('players and an operator use the pages end to end', { skip, timeout: 150_00
       `--crash-dumps-dir=${profile}`,
     ],
   });
+
+test('players and an operator use the pages end to end', { skip, timeout: 150_000 }, async () => {
+  const service = await startService();
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
+  await mkdir(SHOTS, { recursive: true });
+  const browser = await launch(profile);
   const pageErrors: string[] = [];
   const pages: Page[] = [];
   try {
@@ -188,6 +193,82 @@ test('players and an operator use the pages end to end', { skip, timeout: 150_00
       ),
     );
     throw err;
+  } finally {
+    await browser.close();
+    await rm(profile, { recursive: true, force: true });
+    await service.stop();
+  }
+});
+
+// Access tokens that live 5 seconds: the pages renew them ahead of expiry (and hand the new one
+// to the open stream), so a player and an operator keep working through several lifetimes
+// without seeing the login again; logging out revokes the session on the server.
+test('the pages keep working across access token renewals', { skip, timeout: 120_000 }, async () => {
+  const TTL = 5;
+  const service = await startService({ TOKEN_TTL_SECONDS: String(TTL), ROUND_SECONDS: '8' });
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
+  const browser = await launch(profile);
+  const pageErrors: string[] = [];
+  try {
+    const open = async () => {
+      const page = await (await browser.newContext()).newPage();
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      page.setDefaultTimeout(15_000);
+      return page;
+    };
+    const player = await open();
+    const admin = await open();
+    const playerId = await registerPlayer(player, service.base);
+    const opName = uniqueName('op');
+    await createUser(service.db.pool, opName, 'operator-password-1', 'operator');
+    await admin.goto(`${service.base}/admin`);
+    await admin.fill('#username', opName);
+    await admin.fill('#password', 'operator-password-1');
+    await admin.click('#login');
+    await admin.waitForSelector('#deposit-card:not([hidden])');
+
+    const stored = (page: Page, key: string) =>
+      page.evaluate(
+        (k) =>
+          JSON.parse(localStorage.getItem(k) ?? 'null') as { token: string; refreshToken: string } | null,
+        key,
+      );
+    const first = (await stored(player, 'colorbet.session'))!;
+    const firstAdmin = (await stored(admin, 'colorbet.operatorSession'))!;
+    // Two lifetimes pass; each page renewed in time, so nothing it does is refused.
+    await sleep(2 * TTL * 1000 + 1000);
+    const renewed = (await stored(player, 'colorbet.session'))!;
+    assert.notEqual(renewed.token, first.token, 'the player page renewed its access token');
+    assert.notEqual((await stored(admin, 'colorbet.operatorSession'))!.token, firstAdmin.token);
+
+    await admin.fill('#deposit-user', String(playerId));
+    await admin.fill('#deposit-amount', '50.00');
+    await admin.click('#deposit-form button[type="submit"]');
+    await waitText(admin, '#deposit-msg', new RegExp(`Deposited 50\\.00 to player #${playerId}`));
+    await waitText(player, '#balance', /^50\.00$/);
+    await openRoundWith([player], 3);
+    const betId = await bet(player, '1.00', 'red');
+    await betStatus(player, betId, /^(OPEN|MATCHED|SETTLED|CANCELLED|VOID)$/);
+    assert.equal(await player.isVisible('#bet-card'), true, 'still logged in');
+    assert.equal(await textOf(player, '#auth-msg'), '', 'no "session expired" message');
+
+    // Logout revokes the session server-side: its refresh token no longer renews anything.
+    const current = (await stored(player, 'colorbet.session'))!;
+    await player.click('#logout');
+    await player.waitForSelector('#auth-card:not([hidden])');
+    await until(
+      'the logged-out refresh token to be refused',
+      async () =>
+        (
+          await fetch(`${service.base}/v1/auth/refresh`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ refreshToken: current.refreshToken }),
+          })
+        ).status,
+      (status) => status === 401,
+    );
+    assert.deepEqual(pageErrors, [], 'no script errors on the pages');
   } finally {
     await browser.close();
     await rm(profile, { recursive: true, force: true });

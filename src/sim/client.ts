@@ -73,7 +73,7 @@ export class Session {
     const ttlMs = (this.current.expiresIn ?? 0) * 1000;
     this.renewAt =
       this.current.refreshToken && ttlMs > 0
-        ? Date.now() + Math.min(ttlMs - REFRESH_AHEAD_MS, ttlMs * 0.75)
+        ? Date.now() + Math.max(ttlMs - REFRESH_AHEAD_MS, ttlMs * 0.75)
         : Infinity;
   }
 }

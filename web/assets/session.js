@@ -34,7 +34,7 @@ export function createSession(key, { onChange }) {
       current = {
         token: tokens.token,
         refreshToken: tokens.refreshToken,
-        renewAt: ttl > 0 ? Date.now() + Math.min(ttl - AHEAD_MS, ttl * 0.75) : Infinity,
+        renewAt: ttl > 0 ? Date.now() + Math.max(ttl - AHEAD_MS, ttl * 0.75) : Infinity,
       };
       localStorage.setItem(key, JSON.stringify(current));
     } else {
