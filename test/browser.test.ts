@@ -16,6 +16,7 @@ import { postgresHub } from '../src/bus/events.ts';
 import { buildDeps } from '../src/cli/runtime.ts';
 import { buildApp } from '../src/http/app.ts';
 import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
+import { recordContract } from './helpers/contract.ts';
 import { createTestDatabase } from './helpers/db.ts';
 import { requireDependency } from './helpers/env.ts';
 import { startGameWorkers } from './helpers/game.ts';
@@ -37,6 +38,8 @@ async function startService(env: Record<string, string> = {}) {
   const events = await postgresHub(db.url, () => undefined);
   const deps = await buildDeps(runtime, events);
   const app = await buildApp(deps);
+  // Every answer the pages get is checked against the OpenAPI document (docs/api.md).
+  const contract = recordContract(app);
   const base = `http://127.0.0.1:${await listenOnLoopback(app)}`;
   const workers = startGameWorkers({ db, deps });
   return {
@@ -47,6 +50,8 @@ async function startService(env: Record<string, string> = {}) {
       await app.close();
       await events.close();
       await db.drop();
+      console.log(`# contract: ${contract.checked} answer(s) to the pages checked against /docs/json`);
+      assert.deepEqual(contract.violations, [], 'answers that break the API contract');
     },
   };
 }

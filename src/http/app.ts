@@ -15,7 +15,7 @@ import { createLogger } from '../observability/logger.ts';
 import { guards } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { registerErrorHandler } from './error-handler.ts';
-import { errorBody } from './schemas.ts';
+import { registerContract } from './responses.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -50,14 +50,8 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
       void (reply as unknown as FastifyReply).status(400).send(appError('VALIDATION', err.message).toBody());
     },
   });
-  // Every route answers errors in the one envelope, declared in its schema (so the OpenAPI
-  // document says so) and serialized through it (so nothing undeclared leaks into an error).
-  app.addHook('onRoute', (route) => {
-    route.schema = {
-      ...route.schema,
-      response: { '4xx': errorBody, '5xx': errorBody, ...(route.schema?.response as object | undefined) },
-    };
-  });
+  // Every route declares its answers, errors in the one envelope (http/responses.ts).
+  registerContract(app);
   app.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
   });
@@ -82,6 +76,9 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
   await app.register(cors, { origin: deps.config.corsOrigins.length ? [...deps.config.corsOrigins] : false });
   await registerRateLimit(app, deps);
   await app.register(swagger, {
+    // Shared schemas go to components/schemas under their own names (Bet, Round, ...), so a
+    // generated client has one named type for each.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
       info: { title: 'colorbet API', version: '1.0.0', description: 'Peer-to-peer colour-round betting' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
@@ -110,6 +107,7 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
 /** /metrics, /healthz and /readyz only: what a worker-only process serves. */
 export async function buildOpsApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
+  registerContract(app);
   registerErrorHandler(app);
   opsRoutes(app, deps);
   return app;

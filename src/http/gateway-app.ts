@@ -5,6 +5,7 @@ import { loggerOptions } from '../observability/logger.ts';
 import { guards } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { registerContract } from './responses.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { streamRoutes } from './routes/stream.ts';
 
@@ -12,6 +13,7 @@ export async function buildGatewayApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.config.logLevel === 'silent' ? false : loggerOptions(deps.config.logLevel),
   });
+  registerContract(app);
   registerErrorHandler(app);
   opsRoutes(app, deps);
   streamRoutes(app, deps, guards(deps.sessions));

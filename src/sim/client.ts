@@ -3,6 +3,15 @@
 // short-lived: a client holding a refresh token renews them before they expire, and once more
 // on a 401 TOKEN_EXPIRED (a clock that drifted, a process that slept), then repeats the call.
 import { randomUUID } from 'node:crypto';
+import type { components, paths } from './api-types.ts';
+
+// The bodies come from the types generated from the OpenAPI document (`npm run api:types`):
+// a route that changes a status or a field breaks the type check here, not a simulation run.
+type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
+type Post<P extends keyof paths> = paths[P]['post'];
+type RequestJson<O> = O extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+export type Tokens = Json<Post<'/v1/auth/login'>['responses'][200]>;
+export type RoundView = components['schemas']['Round'];
 
 const MAX_RETRIES = 8;
 /** Renew this long before expiry, or at three quarters of a short lifetime. */
@@ -61,7 +70,7 @@ export class Session {
         await res.text();
         return false;
       }
-      this.current = (await res.json()) as IssuedTokens;
+      this.current = (await res.json()) as Json<Post<'/v1/auth/refresh'>['responses'][200]>;
       this.schedule();
       return true;
     } catch {
@@ -185,55 +194,64 @@ export class ApiClient {
   }
 
   register(username: string, password: string) {
-    return this.call<{ userId: number } & IssuedTokens>('register', 'POST', '/v1/auth/register', {
-      username,
-      password,
-    });
+    const body: RequestJson<Post<'/v1/auth/register'>> = { username, password };
+    return this.call<Json<Post<'/v1/auth/register'>['responses'][201]>>(
+      'register',
+      'POST',
+      '/v1/auth/register',
+      body,
+    );
   }
 
   login(username: string, password: string) {
-    return this.call<{ userId: number } & IssuedTokens>('login', 'POST', '/v1/auth/login', {
-      username,
-      password,
-    });
+    const body: RequestJson<Post<'/v1/auth/login'>> = { username, password };
+    return this.call<Tokens>('login', 'POST', '/v1/auth/login', body);
   }
 
   deposit(userId: number, amount: number, reference: string) {
-    return this.call('deposit', 'POST', '/v1/admin/deposits', { userId, amount, reference });
+    const body: RequestJson<Post<'/v1/admin/deposits'>> = { userId, amount, reference };
+    return this.call<Json<Post<'/v1/admin/deposits'>['responses'][201]>>(
+      'deposit',
+      'POST',
+      '/v1/admin/deposits',
+      body,
+    );
   }
 
   currentRound() {
-    return this.call<RoundView>('round', 'GET', '/v1/rounds/current');
+    return this.call<Json<paths['/v1/rounds/current']['get']['responses'][200]>>(
+      'round',
+      'GET',
+      '/v1/rounds/current',
+    );
   }
 
   round(roundId: number) {
-    return this.call<RoundView>('round', 'GET', `/v1/rounds/${roundId}`);
+    return this.call<Json<paths['/v1/rounds/{id}']['get']['responses'][200]>>(
+      'round',
+      'GET',
+      `/v1/rounds/${roundId}`,
+    );
   }
 
   placeBet(roundId: number, side: string, amount: number, key = randomUUID()) {
-    return this.call<{ betId: number; status: string }>(
-      'bet',
-      'POST',
-      '/v1/bets',
-      { roundId, side, amount },
+    const body: RequestJson<Post<'/v1/bets'>> = { roundId, side, amount };
+    return this.call<Json<Post<'/v1/bets'>['responses'][202]>>('bet', 'POST', '/v1/bets', body, {
+      'idempotency-key': key,
+    });
+  }
+
+  cancelBet(betId: number, key = randomUUID()) {
+    return this.call<Json<paths['/v1/bets/{id}']['delete']['responses'][200]>>(
+      'cancel',
+      'DELETE',
+      `/v1/bets/${betId}`,
+      undefined,
       { 'idempotency-key': key },
     );
   }
 
-  cancelBet(betId: number, key = randomUUID()) {
-    return this.call('cancel', 'DELETE', `/v1/bets/${betId}`, undefined, { 'idempotency-key': key });
-  }
-
   wallet() {
-    return this.call<{ balance: number; pendingWithdrawals: number }>('wallet', 'GET', '/v1/wallet');
+    return this.call<Json<paths['/v1/wallet']['get']['responses'][200]>>('wallet', 'GET', '/v1/wallet');
   }
-}
-
-export interface RoundView {
-  roundId: number;
-  status: string;
-  sides: string[];
-  closesAt: string;
-  serverTime: string;
-  result: string | null;
 }

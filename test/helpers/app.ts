@@ -10,6 +10,7 @@ import { localHub } from '../../src/bus/events.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { recordContract, type ContractReport } from './contract.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface TestApp {
@@ -25,6 +26,8 @@ export interface TestApp {
     body?: unknown;
     headers?: Record<string, string>;
   }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  /** The answers checked against the OpenAPI document so far (undefined with `contract: false`). */
+  contract: ContractReport | undefined;
   registerPlayer(name?: string): Promise<{ userId: number; token: string; username: string }>;
   deposit(userId: number, amount: number): Promise<void>;
   close(): Promise<void>;
@@ -65,11 +68,25 @@ export function testRuntime(database: TestDatabase, env: Record<string, string> 
   };
 }
 
-export async function startTestApp(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestApp> {
+export interface TestAppOptions {
+  /**
+   * Check every answer against the OpenAPI document the app serves (test/helpers/contract.ts);
+   * close() then fails the suite on an undeclared status, a body that does not match, or a
+   * handler field the schema would drop. On unless a suite turns it off.
+   */
+  contract?: boolean;
+}
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  db?: TestDatabase,
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const database = db ?? (await createTestDatabase());
   const runtime = testRuntime(database, env);
   const deps = await buildDeps(runtime, localHub());
   const app = await buildApp(deps);
+  const contract = options.contract === false ? undefined : recordContract(app);
   await app.ready();
   const operator = await createUser(database.pool, uniqueName('op'), 'operator-password', 'operator');
   const operatorToken = await deps.tokens.issue(operator);
@@ -101,6 +118,7 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
     runtime,
     operatorToken,
     request,
+    contract,
     registerPlayer: async (name = uniqueName()) => {
       const res = await request({
         method: 'POST',
@@ -124,6 +142,15 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
       await runtime.close();
       if (process.env.KEEP_TEST_DB === '1') await database.pool.end();
       else await database.drop();
+      if (contract?.checked) {
+        console.log(`# contract: ${contract.checked} answer(s) checked against /docs/json`);
+      }
+      if (contract?.violations.length) {
+        const shown = [...new Set(contract.violations)];
+        throw new Error(
+          `${shown.length} answer(s) break the API contract (/docs/json):\n${shown.slice(0, 20).join('\n')}`,
+        );
+      }
     },
   };
 }

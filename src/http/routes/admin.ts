@@ -5,7 +5,67 @@ import { listWithdrawals } from '../../ledger/queries.ts';
 import type { Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { submitMoney } from '../money.ts';
+import { page, ref } from '../responses.ts';
 import { amount, bearer, cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
+
+const voided = {
+  type: 'object',
+  required: ['roundId', 'status', 'players', 'bets', 'refunded'],
+  properties: {
+    roundId: { type: 'integer', minimum: 1 },
+    status: { type: 'string', enum: ['VOID'] },
+    players: { type: 'integer', minimum: 0 },
+    bets: { type: 'integer', minimum: 0 },
+    refunded: { type: 'integer', minimum: 0, description: 'minor units returned to wallets' },
+  },
+} as const;
+
+/** The `colorbet verify` report. */
+const auditReport = {
+  type: 'object',
+  required: ['ok', 'checkedAt', 'mode', 'proved', 'checkpoint', 'checks'],
+  properties: {
+    ok: { type: 'boolean' },
+    checkedAt: { type: 'string', format: 'date-time' },
+    checks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['invariant', 'name', 'ok', 'detail'],
+        properties: {
+          invariant: { type: 'string' },
+          name: { type: 'string' },
+          ok: { type: 'boolean' },
+          detail: { type: 'string' },
+          violations: { type: 'array', description: 'a sample of the offending rows', items: {} },
+        },
+      },
+    },
+    mode: { type: 'string', enum: ['full', 'incremental'] },
+    proved: {
+      type: 'object',
+      description: 'what this run read: transfers after the checkpoint, rounds in scope',
+      required: ['transfers', 'rounds', 'seconds'],
+      properties: {
+        transfers: { type: 'integer', minimum: 0 },
+        rounds: { type: 'integer', minimum: 0 },
+        seconds: { type: 'number', minimum: 0 },
+      },
+    },
+    checkpoint: {
+      type: 'object',
+      description: 'the checkpoint after the run; it moves only when every check held',
+      required: ['advanced'],
+      properties: {
+        advanced: { type: 'boolean' },
+        reason: { type: 'string' },
+        txid: { type: 'string' },
+        id: { type: 'string' },
+        roundId: { type: 'string' },
+      },
+    },
+  },
+} as const;
 
 export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
   app.post<{ Body: { userId: number; amount: number; reference: string } }>(
@@ -29,6 +89,9 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
               pattern: '^[^\\u0000-\\u001f\\u007f]+$',
             },
           },
+        },
+        response: {
+          201: { description: 'Credited (or the first deposit of this reference)', ...ref('Deposit') },
         },
       },
     },
@@ -62,7 +125,12 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
 
   const decideSchema = {
     preValidation: guard.operator,
-    schema: { tags: ['admin'], security: bearer, params: idParam },
+    schema: {
+      tags: ['admin'],
+      security: bearer,
+      params: idParam,
+      response: { 200: { description: 'The decided withdrawal', ...ref('Withdrawal') } },
+    },
   };
   for (const [action, approve] of [
     ['approve', true],
@@ -101,6 +169,7 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
             status: { type: 'string', enum: ['REQUESTED', 'APPROVED', 'REJECTED'] },
           },
         },
+        response: { 200: page('withdrawals', ref('Withdrawal')) },
       },
     },
     async (req) => listWithdrawals(deps.pool, req.query.status, parseCursor(req.query)),
@@ -108,7 +177,10 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
 
   app.post<{ Params: { id: string } }>(
     '/v1/admin/rounds/:id/void',
-    { preValidation: guard.operator, schema: { tags: ['admin'], security: bearer, params: idParam } },
+    {
+      preValidation: guard.operator,
+      schema: { tags: ['admin'], security: bearer, params: idParam, response: { 200: voided } },
+    },
     async (req, reply) => {
       req.log.info(
         {
@@ -131,7 +203,10 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
 
   app.get(
     '/v1/admin/audit',
-    { preValidation: guard.operator, schema: { tags: ['admin'], security: bearer } },
+    {
+      preValidation: guard.operator,
+      schema: { tags: ['admin'], security: bearer, response: { 200: auditReport } },
+    },
     async () => deps.audit(),
   );
 }

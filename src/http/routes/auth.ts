@@ -3,6 +3,7 @@ import { authenticate, createUser } from '../../auth/users.ts';
 import { idJson } from '../../ledger/json.ts';
 import { currentUser, type Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { noBody, ref } from '../responses.ts';
 import { bearer } from '../schemas.ts';
 import { authRateLimit } from '../rate-limit.ts';
 
@@ -16,15 +17,7 @@ const credentials = {
   },
 } as const;
 
-const tokenReply = {
-  type: 'object',
-  properties: {
-    userId: { type: 'integer' },
-    token: { type: 'string' },
-    refreshToken: { type: 'string' },
-    expiresIn: { type: 'integer' },
-  },
-} as const;
+const tokenReply = ref('Tokens');
 
 const refreshBody = {
   type: 'object',
@@ -91,7 +84,12 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): 
     '/v1/auth/logout',
     {
       preValidation: guard.authenticated,
-      schema: { tags: ['auth'], security: bearer, body: logoutBody },
+      schema: {
+        tags: ['auth'],
+        security: bearer,
+        body: logoutBody,
+        response: { 204: noBody('Logged out: the tokens are revoked') },
+      },
     },
     async (req, reply) => {
       await deps.sessions.logout(currentUser(req), req.body?.all === true);

@@ -10,11 +10,19 @@ import { idempotencyClaim } from '../money.ts';
 import { bearer } from '../schemas.ts';
 import { betBody } from './bets.ts';
 
+const noopBet = {
+  type: 'object',
+  properties: { betId: { type: 'integer' }, userId: { type: 'integer' }, status: { type: 'string' } },
+} as const;
+
 export function benchRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
   if (!deps.config.benchRoutes) return;
   app.post<{ Body: { roundId: number; side: string; amount: number } }>(
     '/v1/bench/noop-bet',
-    { preValidation: guard.player, schema: { hide: true, security: bearer, body: betBody } },
+    {
+      preValidation: guard.player,
+      schema: { hide: true, security: bearer, body: betBody, response: { 202: noopBet } },
+    },
     async (req, reply) => {
       idempotencyClaim(req, true);
       return reply.status(202).send({ betId: 0, userId: Number(currentUser(req).userId), status: 'PENDING' });

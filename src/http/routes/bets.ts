@@ -5,6 +5,7 @@ import type { Guards } from '../auth.ts';
 import { currentUser } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { submitMoney } from '../money.ts';
+import { page, ref } from '../responses.ts';
 import { amount, bearer, cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
 
 const PAGE = 50;
@@ -30,6 +31,7 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
         tags: ['bets'],
         security: bearer,
         body: betBody,
+        response: { 202: { description: 'Accepted: matched by the match worker', ...ref('Bet') } },
       },
     },
     async (req, reply) => {
@@ -54,7 +56,10 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
   );
   app.get<{ Params: { id: string } }>(
     '/v1/bets/:id',
-    { preValidation: guard.authenticated, schema: { tags: ['bets'], security: bearer, params: idParam } },
+    {
+      preValidation: guard.authenticated,
+      schema: { tags: ['bets'], security: bearer, params: idParam, response: { 200: ref('Bet') } },
+    },
     async (req) => {
       const bet = await getBet(deps.pool, parseId(req.params.id));
       if (!bet) throw appError('NOT_FOUND', `No bet ${req.params.id}`);
@@ -65,7 +70,15 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
   );
   app.get<{ Querystring: { cursor?: string } }>(
     '/v1/bets',
-    { preValidation: guard.player, schema: { tags: ['bets'], security: bearer, querystring: cursorQuery } },
+    {
+      preValidation: guard.player,
+      schema: {
+        tags: ['bets'],
+        security: bearer,
+        querystring: cursorQuery,
+        response: { 200: page('bets', ref('Bet')) },
+      },
+    },
     async (req) => {
       // A list may lag a moment behind (the read replica); GET /v1/bets/:id, which a client
       // polls right after placing, reads the primary.
@@ -79,7 +92,15 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
   );
   app.delete<{ Params: { id: string } }>(
     '/v1/bets/:id',
-    { preValidation: guard.player, schema: { tags: ['bets'], security: bearer, params: idParam } },
+    {
+      preValidation: guard.player,
+      schema: {
+        tags: ['bets'],
+        security: bearer,
+        params: idParam,
+        response: { 200: { description: 'The bet after the cancel', ...ref('Bet') } },
+      },
+    },
     async (req, reply) =>
       submitMoney(
         deps,

@@ -9,16 +9,49 @@ import type { Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { appError } from '../../errors.ts';
 import { idJson } from '../../ledger/json.ts';
+import { page, ref } from '../responses.ts';
 import { bearer, cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
 
 const PAGE = 20;
+
+const roundId = { type: 'integer', minimum: 1 } as const;
+const quarantined = {
+  type: 'object',
+  required: ['rounds'],
+  properties: {
+    rounds: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['roundId', 'failures', 'lastError', 'lastFailedAt', 'quarantinedAt'],
+        properties: {
+          roundId,
+          failures: { type: 'integer', minimum: 0 },
+          lastError: { type: 'string' },
+          lastFailedAt: { type: 'string', format: 'date-time' },
+          quarantinedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+    },
+  },
+} as const;
+const released = {
+  type: 'object',
+  required: ['roundId', 'quarantined'],
+  properties: { roundId, quarantined: { type: 'boolean', enum: [false] } },
+} as const;
 
 export function operatorRoundRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
   app.get<{ Querystring: { cursor?: string } }>(
     '/v1/admin/rounds',
     {
       preValidation: guard.operator,
-      schema: { tags: ['admin'], security: bearer, querystring: cursorQuery },
+      schema: {
+        tags: ['admin'],
+        security: bearer,
+        querystring: cursorQuery,
+        response: { 200: page('rounds', ref('AdminRound')) },
+      },
     },
     async (req) => {
       // A report over many rounds' bets: the read replica when there is one.
@@ -39,7 +72,10 @@ export function operatorRoundRoutes(app: FastifyInstance, deps: AppDeps, guard: 
   // worker); an operator retries one once the cause is fixed, or voids it (everything refunded).
   app.get(
     '/v1/admin/rounds/quarantined',
-    { preValidation: guard.operator, schema: { tags: ['admin'], security: bearer } },
+    {
+      preValidation: guard.operator,
+      schema: { tags: ['admin'], security: bearer, response: { 200: quarantined } },
+    },
     async () => ({
       rounds: (await listQuarantined(deps.pool)).map((r) => ({
         roundId: idJson(r.roundId),
@@ -52,7 +88,10 @@ export function operatorRoundRoutes(app: FastifyInstance, deps: AppDeps, guard: 
   );
   app.post<{ Params: { id: string } }>(
     '/v1/admin/rounds/:id/retry-settlement',
-    { preValidation: guard.operator, schema: { tags: ['admin'], security: bearer, params: idParam } },
+    {
+      preValidation: guard.operator,
+      schema: { tags: ['admin'], security: bearer, params: idParam, response: { 200: released } },
+    },
     async (req) => {
       const roundId = parseId(req.params.id);
       if (!(await releaseQuarantined(deps.pool, roundId))) {

@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { appError } from '../../errors.ts';
 import type { AppDeps } from '../deps.ts';
+import { ref } from '../responses.ts';
 
 function canSeeInternals(deps: AppDeps, req: FastifyRequest): boolean {
   const token = deps.config.metricsToken;
@@ -16,14 +17,30 @@ function canSeeInternals(deps: AppDeps, req: FastifyRequest): boolean {
 }
 
 export function opsRoutes(app: FastifyInstance, deps: AppDeps): void {
-  app.get('/healthz', { schema: { tags: ['ops'] } }, async () => ({ ok: true }));
-  app.get('/readyz', { schema: { tags: ['ops'] } }, async (req, reply) => {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['ops'],
+        response: {
+          200: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean', enum: [true] } } },
+        },
+      },
+    },
+    async () => ({ ok: true }),
+  );
+  const readiness = {
+    200: ref('Readiness'),
+    503: { description: 'a dependency is down', ...ref('Readiness') },
+  };
+  app.get('/readyz', { schema: { tags: ['ops'], response: readiness } }, async (req, reply) => {
     const checks = await deps.readiness();
     const ok = checks.every((c) => c.ok);
     const shown = canSeeInternals(deps, req) ? checks : checks.map(({ name, ok }) => ({ name, ok }));
     return reply.status(ok ? 200 : 503).send({ ok, checks: shown });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+  const metrics = { 200: { description: 'Prometheus text format', type: 'string' } };
+  app.get('/metrics', { schema: { hide: true, response: metrics } }, async (req, reply) => {
     if (!canSeeInternals(deps, req)) throw appError('UNAUTHORIZED', 'Metrics need the scrape token');
     const pool = deps.pool;
     deps.metrics.poolClients.set({ state: 'total' }, pool.totalCount);

@@ -4,6 +4,7 @@ import { currentRound, getRound, listRounds, roundTotals } from '../../betting/r
 import { appError } from '../../errors.ts';
 import type { Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { page, ref } from '../responses.ts';
 import { cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
 
 const PAGE = 50;
@@ -16,7 +17,8 @@ export function roundRoutes(app: FastifyInstance, deps: AppDeps, _guard: Guards)
     if (e.type === 'round' && e.change !== 'totals') cached = undefined;
   });
   app.addHook('onClose', async () => unsubscribe());
-  app.get('/v1/rounds/current', { schema: { tags: ['rounds'] } }, async () => {
+  const round = { 200: ref('Round') };
+  app.get('/v1/rounds/current', { schema: { tags: ['rounds'], response: round } }, async () => {
     if (cached && Date.now() - cached.at < 500)
       return { ...(cached.body as object), serverTime: new Date().toISOString() };
     const round = await currentRound(deps.pool);
@@ -27,7 +29,7 @@ export function roundRoutes(app: FastifyInstance, deps: AppDeps, _guard: Guards)
   });
   app.get<{ Params: { id: string } }>(
     '/v1/rounds/:id',
-    { schema: { tags: ['rounds'], params: idParam } },
+    { schema: { tags: ['rounds'], params: idParam, response: round } },
     async (req) => {
       const round = await getRound(deps.pool, parseId(req.params.id));
       if (!round) throw appError('NOT_FOUND', `No round ${req.params.id}`);
@@ -36,7 +38,9 @@ export function roundRoutes(app: FastifyInstance, deps: AppDeps, _guard: Guards)
   );
   app.get<{ Querystring: { cursor?: string } }>(
     '/v1/rounds',
-    { schema: { tags: ['rounds'], querystring: cursorQuery } },
+    {
+      schema: { tags: ['rounds'], querystring: cursorQuery, response: { 200: page('rounds', ref('Round')) } },
+    },
     async (req) => {
       // Round history may lag a moment behind (the read replica); the current round and a
       // round's own page, which clients poll while they bet, read the primary.
@@ -50,19 +54,45 @@ export function roundRoutes(app: FastifyInstance, deps: AppDeps, _guard: Guards)
   );
   // The hash-chain commitments: each is published before the first round of its chain opens,
   // which fixes every result of the chain in advance (seed n = sha256(seed n+1)).
-  app.get('/v1/fairness/chains', { schema: { tags: ['rounds'] } }, async () => {
+  const chains = {
+    type: 'object',
+    required: ['chains'],
+    properties: {
+      chains: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['firstRoundId', 'lastRoundId', 'commitment', 'publishedAt'],
+          properties: {
+            firstRoundId: { type: 'integer', minimum: 1 },
+            lastRoundId: { type: 'integer', minimum: 1 },
+            commitment: { type: 'string', description: "sha256 of the chain's first seed, hex" },
+            publishedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+    },
+  } as const;
+  app.get('/v1/fairness/chains', { schema: { tags: ['rounds'], response: { 200: chains } } }, async () => {
     const { rows } = await deps.pool.query<{
       first_round_id: bigint;
       length: number;
       commitment: string;
       created_at: Date;
+      next_first: bigint | null;
     }>(
-      'SELECT first_round_id, length, commitment, created_at FROM seed_chains ORDER BY first_round_id DESC LIMIT 100',
+      // A chain ends early where the next one starts (after a void it could not reveal: 0016).
+      `SELECT first_round_id, length, commitment, created_at,
+              lead(first_round_id) OVER (ORDER BY first_round_id) AS next_first
+       FROM seed_chains ORDER BY first_round_id DESC LIMIT 100`,
     );
     return {
       chains: rows.map((c) => ({
         firstRoundId: Number(c.first_round_id),
-        lastRoundId: Number(c.first_round_id) + c.length - 1,
+        lastRoundId: Math.min(
+          Number(c.first_round_id) + c.length - 1,
+          c.next_first === null ? Infinity : Number(c.next_first) - 1,
+        ),
         commitment: c.commitment,
         publishedAt: c.created_at.toISOString(),
       })),
@@ -79,6 +109,7 @@ export function roundRoutes(app: FastifyInstance, deps: AppDeps, _guard: Guards)
           additionalProperties: false,
           properties: { roundId: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } },
         },
+        response: { 200: ref('FairnessProof') },
       },
     },
     async (req) => {

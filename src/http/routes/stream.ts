@@ -5,6 +5,7 @@ import { createGateway, type GatewayOptions } from '../../gateway/gateway.ts';
 import { appError } from '../../errors.ts';
 import type { Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { noBody } from '../responses.ts';
 
 type StreamQuery = { Querystring: { token?: string } };
 
@@ -46,6 +47,8 @@ export function streamRoutesWith(options: GatewayOptions = {}) {
             additionalProperties: false,
             properties: { token: { type: 'string', minLength: 1, maxLength: 4096 } },
           },
+          // A plain GET (no Upgrade) is a 400 in the error envelope.
+          response: { 101: noBody('Switching Protocols: the WebSocket is open') },
         },
         handler: async () => {
           throw appError('VALIDATION', 'GET /v1/stream is a WebSocket endpoint: send an Upgrade request');

@@ -4,18 +4,30 @@ import type { Guards } from '../auth.ts';
 import { currentUser } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { submitMoney } from '../money.ts';
+import { page, ref } from '../responses.ts';
 import { amount, bearer, cursorQuery, parseCursor } from '../schemas.ts';
 
 export function walletRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
   app.get(
     '/v1/wallet',
-    { preValidation: guard.player, schema: { tags: ['wallet'], security: bearer } },
+    {
+      preValidation: guard.player,
+      schema: { tags: ['wallet'], security: bearer, response: { 200: ref('Wallet') } },
+    },
     // The balance a player decides on: the primary, never a replica that may lag.
     async (req) => getWallet(deps.pool, currentUser(req).userId),
   );
   app.get<{ Querystring: { cursor?: string } }>(
     '/v1/wallet/entries',
-    { preValidation: guard.player, schema: { tags: ['wallet'], security: bearer, querystring: cursorQuery } },
+    {
+      preValidation: guard.player,
+      schema: {
+        tags: ['wallet'],
+        security: bearer,
+        querystring: cursorQuery,
+        response: { 200: page('entries', ref('WalletEntry')) },
+      },
+    },
     // History may lag a moment behind: the read replica when there is one.
     async (req) => listEntries(deps.readPool, currentUser(req).userId, parseCursor(req.query)),
   );
@@ -28,6 +40,7 @@ export function walletRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards)
         security: bearer,
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string' } } },
         body: { type: 'object', required: ['amount'], additionalProperties: false, properties: { amount } },
+        response: { 202: { description: 'Requested: the amount is held', ...ref('Withdrawal') } },
       },
     },
     async (req, reply) =>
