@@ -33,7 +33,11 @@ const events = localHub();
 const deps = await buildDeps(runtime, events, 'bench');
 let round = await currentRound(runtime.pool);
 if (round?.status !== 'OPEN') {
-  round = await openRound(runtime.pool, { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: 3600 });
+  round = await openRound(
+    runtime.pool,
+    { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: 3600 },
+    deps.seeds,
+  );
 }
 const app = await buildApp(deps);
 // A deep accept queue: the driver opens hundreds of connections at once.

@@ -53,7 +53,7 @@ export async function preparePlayers(db: BenchDb, players: number, authSecret: s
   });
   // One round open for a day: every step of every mode bets into it, nothing closes it.
   const round = await withTransaction(db.pool, (c) =>
-    openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }),
+    openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }, deps.seeds),
   );
   return { roundId: Number(round.id), tokens };
 }

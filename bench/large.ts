@@ -345,7 +345,7 @@ const workers: Worker[] = [];
 try {
   const users = await createPlayers(BETS);
   const round = await withTransaction(db.pool, (c) =>
-    openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }),
+    openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }, deps.seeds),
   );
   const workerDeps = { pool: db.pool, metrics: deps.metrics, logger, events };
   workers.push(
@@ -365,7 +365,7 @@ try {
     );
   }
   const closedAt = performance.now();
-  await withTransaction(db.pool, (c) => closeRound(c, round.id));
+  await withTransaction(db.pool, (c) => closeRound(c, round.id, deps.seeds));
   events.publish([{ type: 'wake', worker: 'match' }]);
   for (;;) {
     const status = (
@@ -411,7 +411,7 @@ try {
   await db.pool.query('ANALYZE');
   const ledgerBefore = await count('SELECT count(*) AS n FROM transfers');
   const sampleRound1 = await withTransaction(db.pool, (c) =>
-    openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }),
+    openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }, deps.seeds),
   );
   const sampleBefore = await placeBets(sampleRound1.id, sample, 'sample-before', SAMPLE_RATE);
   const queriesBefore = await explain(hotQueries(round.id, probeUser, probeAccount));
@@ -426,12 +426,12 @@ try {
   await db.pool.query('ANALYZE');
   const ledgerAfter = await count('SELECT count(*) AS n FROM transfers');
   const sampleRound2 = await withTransaction(db.pool, (c) =>
-    openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }),
+    openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }, deps.seeds),
   ).catch(async () => {
     // One round is OPEN at a time: close the first sample round.
-    await withTransaction(db.pool, (c) => closeRound(c, sampleRound1.id));
+    await withTransaction(db.pool, (c) => closeRound(c, sampleRound1.id, deps.seeds));
     return withTransaction(db.pool, (c) =>
-      openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }),
+      openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }, deps.seeds),
     );
   });
   const sampleAfter = await placeBets(sampleRound2.id, sample, 'sample-after', SAMPLE_RATE);

@@ -84,7 +84,7 @@ try {
 
   // 2. Bets through real HTTP on loopback (placement only: no workers running).
   const round = await withTransaction(db.pool, (c) =>
-    openRound(c, { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: 3600 }),
+    openRound(c, { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: 3600 }, deps.seeds),
   );
   const n2 = Math.max(2000, SECONDS * 400);
   const bets = await timed(n2, CONCURRENCY, async (i) => {
@@ -125,7 +125,7 @@ try {
   );
 
   // 4. Close, reveal and settle that round in chunks of players.
-  await withTransaction(db.pool, (c) => closeRound(c, round.id));
+  await withTransaction(db.pool, (c) => closeRound(c, round.id, deps.seeds));
   const workerDeps = {
     pool: db.pool,
     metrics: deps.metrics,

@@ -20,6 +20,8 @@ export interface Config {
   readonly maxBet: bigint;
   readonly maxDeposit: bigint;
   readonly authSecret: string | undefined;
+  /** The key round seeds are derived from (FAIRNESS_SECRET); undefined = derived from the auth secret. */
+  readonly fairnessSecret: string | undefined;
   readonly tokenTtlSeconds: number;
   readonly logLevel: string;
   readonly demoPlayers: number;
@@ -208,6 +210,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (authSecret !== undefined && authSecret.length < 32) {
     throw new ConfigError('AUTH_SECRET', 'must be at least 32 characters');
   }
+  const fairnessSecret = env.FAIRNESS_SECRET === '' ? undefined : env.FAIRNESS_SECRET;
+  if (fairnessSecret !== undefined && fairnessSecret.length < 32) {
+    throw new ConfigError('FAIRNESS_SECRET', 'must be at least 32 characters');
+  }
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -244,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBet: BigInt(maxBet),
     maxDeposit: BigInt(integer(env, 'MAX_DEPOSIT', 1_000_000_000_000, 1, MAX_SAFE)),
     authSecret,
+    fairnessSecret,
     tokenTtlSeconds,
     logLevel,
     // The demo crowd is for the embedded default; with a given database it is opt-in.

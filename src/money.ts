@@ -1,6 +1,7 @@
 // The one transaction service of the process, with every money operation it knows.
 import { betBatchHandlers, betHandlers, type BetLimits, type BetOperation } from './betting/bet-ops.ts';
 import { roundHandlers, type RoundOperation } from './betting/round-ops.ts';
+import type { SeedChains } from './betting/seed-chains.ts';
 import type { SettledRound } from './betting/settle.ts';
 import type { Pool } from './db/pool.ts';
 import type { GroupCommitOptions } from './ledger/group-commit.ts';
@@ -20,13 +21,14 @@ export interface MoneyHooks {
 export function createMoneyService(
   pool: Pool,
   limits: BetLimits & { groupCommit?: GroupCommitOptions },
+  seeds: SeedChains,
   metrics?: Metrics,
   hooks: MoneyHooks = {},
 ): MoneyService {
   const handlers = {
     ...walletHandlers,
     ...betHandlers(limits),
-    ...roundHandlers(hooks.onRoundVoided),
+    ...roundHandlers(seeds, hooks.onRoundVoided),
   };
   return new TransactionService<MoneyOperation>(
     pool,

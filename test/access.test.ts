@@ -21,7 +21,7 @@ test("a player cannot read or act on another player's bets, wallet or entries", 
   const [alice, mallory] = [await t.registerPlayer(), await t.registerPlayer()];
   await t.deposit(alice.userId, 10_000);
   await t.deposit(mallory.userId, 10_000);
-  const roundId = await freshRound(t.db.pool);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   const bet = await t.request({
     method: 'POST',
     url: '/v1/bets',

@@ -31,7 +31,7 @@ const children = (pid: number): number[] => {
 };
 
 test('two API processes on one port serve bets; a dead one is replaced; SIGTERM stops all', async () => {
-  const roundId = await freshRound(t.db.pool);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   const user = await createUser(t.db.pool, uniqueName('cl'), 'password-123', 'player');
   await t.deposit(Number(user.userId), 1_000_000);
   const token = await new TokenService(SECRET, 3600).issue(user);

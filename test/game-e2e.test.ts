@@ -76,6 +76,7 @@ test(`${PLAYERS} players, ${ROUNDS} rounds, 2 match + 2 settle workers + schedul
   scheduler = startScheduler({
     databaseUrl: t.db.url,
     terms: { sides: t.deps.config.sides, rakeBps: t.deps.config.rakeBps, roundSeconds: ROUND_SECONDS },
+    seeds: t.deps.seeds,
     logger: createLogger('silent'),
     events: t.deps.events,
     tickMs: 50,

@@ -48,9 +48,9 @@ async function player(funds = FUNDS): Promise<Player> {
 }
 
 /** Closes whatever round is open and opens a new one (no scheduler in this file). */
-const freshRound = () => freshRoundIn(t.db.pool);
+const freshRound = () => freshRoundIn(t.db.pool, t.deps.seeds);
 
-const close = (roundId: bigint) => withTransaction(t.db.pool, (c) => closeRound(c, roundId));
+const close = (roundId: bigint) => withTransaction(t.db.pool, (c) => closeRound(c, roundId, t.deps.seeds));
 
 /** Final passes and settlements until nothing CLOSED or SETTLING is left. */
 async function drain(): Promise<void> {
@@ -489,14 +489,11 @@ test("the database refuses any result but the seed's, and any change to the comm
   );
   assert.equal(su.rows[0]!.rolsuper, true, 'these updates run as a superuser');
   const roundId = await freshRound();
-  const { rows } = await t.db.pool.query<{ seed: string; sides: string[]; hash: string }>(
-    `SELECT s.seed, r.sides, r.server_seed_hash AS hash FROM rounds r JOIN round_seeds s ON s.round_id = r.id WHERE r.id = $1`,
+  const { rows } = await t.db.pool.query<{ sides: string[]; hash: string }>(
+    'SELECT sides, server_seed_hash AS hash FROM rounds WHERE id = $1',
     [roundId],
   );
-  const { seed, sides, hash } = rows[0]!;
-  const mac = createHmac('sha256', Buffer.from(seed, 'hex')).update(roundId.toString()).digest();
-  const right = sides[mac.readUInt32BE(0) % 2]!;
-  const wrong = sides.find((s) => s !== right)!;
+  const { sides, hash } = rows[0]!;
   const otherSeed = createHash('sha256').update('not the committed seed').digest('hex');
   const refused = (sql: string, params: unknown[]) =>
     assert.rejects(
@@ -508,17 +505,16 @@ test("the database refuses any result but the seed's, and any change to the comm
       sql,
     );
 
-  // While OPEN: no result at all, no other seed, no other hash.
-  await refused('UPDATE rounds SET result = $2 WHERE id = $1', [roundId, right]);
-  await refused('UPDATE rounds SET server_seed = $2, result = $3 WHERE id = $1', [roundId, seed, wrong]);
+  // While OPEN: no result at all, no other seed, no other hash. (The seed itself is nowhere in
+  // the database before its reveal: test/fairness-chain.test.ts.)
+  await refused('UPDATE rounds SET result = $2 WHERE id = $1', [roundId, sides[0]]);
   await refused('UPDATE rounds SET server_seed = $2 WHERE id = $1', [roundId, otherSeed]);
   await refused('UPDATE rounds SET server_seed_hash = $2 WHERE id = $1', [
     roundId,
     createHash('sha256').update(Buffer.from(otherSeed, 'hex')).digest('hex'),
   ]);
-  await refused('UPDATE round_seeds SET seed = $2 WHERE round_id = $1', [roundId, otherSeed]);
-  await refused('DELETE FROM round_seeds WHERE round_id = $1', [roundId]);
   await refused(`UPDATE seed_chains SET commitment = $1`, [hash]);
+  await refused('DELETE FROM seed_chains', []);
   await refused('DELETE FROM rounds WHERE id = $1', [roundId]);
   await refused(
     `INSERT INTO rounds (id, status, sides, rake_bps, server_seed_hash, opens_at, closes_at)
@@ -528,11 +524,13 @@ test("the database refuses any result but the seed's, and any change to the comm
 
   // Closed (result fixed): it cannot be changed, cleared, or re-seeded.
   assert.equal(await close(roundId), true);
-  const closed = await t.db.pool.query<{ result: string; server_seed: string }>(
-    'SELECT result, server_seed FROM rounds WHERE id = $1',
-    [roundId],
-  );
-  assert.deepEqual(closed.rows[0], { result: right, server_seed: seed });
+  const closed = await t.request({ method: 'GET', url: `/v1/rounds/${roundId}` });
+  const seed = closed.body.serverSeed as string;
+  const mac = createHmac('sha256', Buffer.from(seed, 'hex')).update(roundId.toString()).digest();
+  const right = sides[mac.readUInt32BE(0) % 2]!;
+  const wrong = sides.find((s) => s !== right)!;
+  assert.equal(closed.body.result, right);
+  assert.equal(createHash('sha256').update(Buffer.from(seed, 'hex')).digest('hex'), hash);
   await refused('UPDATE rounds SET result = $2 WHERE id = $1', [roundId, wrong]);
   await refused('UPDATE rounds SET result = NULL WHERE id = $1', [roundId]);
   await refused('UPDATE rounds SET server_seed = $2 WHERE id = $1', [roundId, otherSeed]);

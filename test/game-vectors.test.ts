@@ -1,12 +1,11 @@
 // Every reference scenario of ../shared/vectors/settlement.json, played through the real
 // database path: bets placed one by one through POST /v1/bets, each booked by the match
 // worker's step before the next one arrives, the round closed (seed revealed), the final
-// pass, then the settle worker. The result comes from the committed seed and cannot be chosen,
-// so the test opens rounds (voiding the empty, unsuitable ones) until the seed gives the
-// scenario's result.
+// pass, then the settle worker. The result comes from the committed seed and cannot be chosen
+// or seen before its reveal, so the test plays the bets into rounds until one reveals the
+// scenario's result, voiding the others (tests reach seeds only through the public reveal).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { roundOutcome } from '../src/betting/fairness.ts';
 import { closeRound, openRound } from '../src/betting/rounds.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { consumeBetEvents, finalPass } from '../src/workers/match.ts';
@@ -38,50 +37,34 @@ async function balanceWhere(where: string, params: unknown[]): Promise<bigint> {
 const houseBalance = () => balanceWhere(`a.kind = 'house'`, []);
 const escrowBalance = (roundId: bigint) => balanceWhere(`a.kind = 'escrow' AND a.round_id = $1`, [roundId]);
 
-/** Opens rounds with these terms until one's committed seed gives `wanted`; voids the others (empty). */
-async function openRoundWithResult(rakeBps: number, wanted: string): Promise<bigint> {
-  const terms = { sides: SIDES, rakeBps: BigInt(rakeBps), roundSeconds: 3600 };
+type Scenario = (typeof scenarios)[number];
+type Player = { userId: number; token: string };
+
+/**
+ * Plays the scenario's bets into a fresh round, closes it, and reads the result from the public
+ * reveal. Nobody can choose or know a result before its reveal, so a round with the other result
+ * is voided (every stake back in full) and the bets are played again in the next round: about
+ * two rounds per scenario. Returns the round and the bet ids; the round is CLOSED.
+ */
+async function playUntilResult(
+  index: number,
+  scenario: Scenario,
+  players: Map<string, Player>,
+): Promise<{ roundId: bigint; betIds: Map<string, number> }> {
+  const terms = { sides: SIDES, rakeBps: BigInt(scenario.rakeBps), roundSeconds: 3600 };
   for (let attempt = 0; attempt < 64; attempt++) {
-    const round = await withTransaction(t.db.pool, (c) => openRound(c, terms));
+    const round = await withTransaction(t.db.pool, (c) => openRound(c, terms, t.deps.seeds));
     assert.equal(round.status, 'OPEN');
-    assert.equal(round.rake_bps, BigInt(rakeBps));
-    const { rows } = await t.db.pool.query<{ seed: string }>(
-      'SELECT seed FROM round_seeds WHERE round_id = $1',
-      [round.id],
-    );
-    if (roundOutcome(rows[0]!.seed, round.id, round.sides).result === wanted) return round.id;
-    const voided = await t.request({
-      method: 'POST',
-      url: `/v1/admin/rounds/${round.id}/void`,
-      token: t.operatorToken,
-    });
-    assert.equal(voided.status, 200, JSON.stringify(voided.body));
-  }
-  throw new Error(`no round with result ${wanted} in 64 attempts`);
-}
-
-for (const [index, scenario] of scenarios.entries()) {
-  test(`vector: ${scenario.name}`, async () => {
-    const roundId = await openRoundWithResult(scenario.rakeBps, scenario.result);
-
-    const players = new Map<string, { userId: number; token: string }>();
-    for (const name of new Set(scenario.bets.map((b) => b.player))) {
-      const p = await t.registerPlayer();
-      await t.deposit(p.userId, FUNDS);
-      players.set(name, p);
-    }
-    const houseBefore = await houseBalance();
-
+    assert.equal(round.rake_bps, BigInt(scenario.rakeBps));
     // Placement order is the vector's order: each bet is committed and booked before the next.
     const betIds = new Map<string, number>();
     for (const [i, bet] of scenario.bets.entries()) {
-      const player = players.get(bet.player)!;
       const res = await t.request({
         method: 'POST',
         url: '/v1/bets',
-        token: player.token,
-        body: { roundId: Number(roundId), side: bet.side, amount: bet.amount },
-        headers: { 'idempotency-key': `vector-${index}-${bet.id}` },
+        token: players.get(bet.player)!.token,
+        body: { roundId: Number(round.id), side: bet.side, amount: bet.amount },
+        headers: { 'idempotency-key': `vector-${index}-${attempt}-${bet.id}` },
       });
       assert.equal(res.status, 202, JSON.stringify(res.body));
       assert.equal(res.body.status, 'PENDING');
@@ -93,9 +76,32 @@ for (const [index, scenario] of scenarios.entries()) {
       ]);
       assert.equal(booked.rows[0]!.seq, BigInt(i + 1), `bet ${bet.id} is booked in arrival order`);
     }
+    assert.equal(await withTransaction(t.db.pool, (c) => closeRound(c, round.id, t.deps.seeds)), true);
+    const revealed = await t.request({ method: 'GET', url: `/v1/rounds/${round.id}` });
+    assert.equal(revealed.status, 200);
+    if (revealed.body.result === scenario.result) return { roundId: round.id, betIds };
+    const voided = await t.request({
+      method: 'POST',
+      url: `/v1/admin/rounds/${round.id}/void`,
+      token: t.operatorToken,
+    });
+    assert.equal(voided.status, 200, JSON.stringify(voided.body));
+  }
+  throw new Error(`no round with result ${scenario.result} in 64 attempts`);
+}
+
+for (const [index, scenario] of scenarios.entries()) {
+  test(`vector: ${scenario.name}`, async () => {
+    const players = new Map<string, { userId: number; token: string }>();
+    for (const name of new Set(scenario.bets.map((b) => b.player))) {
+      const p = await t.registerPlayer();
+      await t.deposit(p.userId, FUNDS);
+      players.set(name, p);
+    }
+    const houseBefore = await houseBalance();
+    const { roundId, betIds } = await playUntilResult(index, scenario, players);
     const vectorId = new Map([...betIds].map(([id, betId]) => [String(betId), id]));
 
-    assert.equal(await withTransaction(t.db.pool, (c) => closeRound(c, roundId)), true);
     assert.equal(await finalPass(deps()), true);
     const settled = await settleNext(deps());
     assert.equal(settled?.roundId, roundId);

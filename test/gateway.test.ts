@@ -61,7 +61,11 @@ function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<Co
 before(async () => {
   t = await startTestApp();
   base = `ws://127.0.0.1:${await listenOnLoopback(t.app)}`;
-  const round = await openRound(t.db.pool, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 60 });
+  const round = await openRound(
+    t.db.pool,
+    { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 60 },
+    t.deps.seeds,
+  );
   roundId = round.id;
 });
 after(async () => t.close());
@@ -140,7 +144,7 @@ test('a closed round is sent with its revealed seed and result; totals hints are
   await sleep(1200);
   const totals = c.messages.filter((m) => m.change === 'totals');
   assert.ok(totals.length >= 1 && totals.length <= 2, `expected 1-2 totals messages, got ${totals.length}`);
-  await closeRound(t.db.pool, roundId);
+  await closeRound(t.db.pool, roundId, t.deps.seeds);
   t.deps.events.publish([{ type: 'round', roundId: String(roundId), status: 'CLOSED' }]);
   const closed = await c.next((m) => m.type === 'round' && m.status === 'CLOSED');
   assert.match(closed.serverSeed, /^[0-9a-f]{64}$/);

@@ -43,7 +43,7 @@ async function betsOf(userId: number): Promise<bigint[]> {
 }
 
 test('200 concurrent bets against a wallet that affords 50: exactly 50 accepted, wallet at 0', async () => {
-  const roundId = await freshRound(t.db.pool);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   const p = await t.registerPlayer();
   await t.deposit(p.userId, 50 * 40);
   const answers = await Promise.all(
@@ -68,8 +68,8 @@ test('200 concurrent bets against a wallet that affords 50: exactly 50 accepted,
 });
 
 test('one batch of mixed operations: each answered as if alone, refusals undo only themselves', async () => {
-  const closed = await freshRound(t.db.pool);
-  const current = await freshRound(t.db.pool); // closes `closed`
+  const closed = await freshRound(t.db.pool, t.deps.seeds);
+  const current = await freshRound(t.db.pool, t.deps.seeds); // closes `closed`
   const rich = await t.registerPlayer();
   const poor = await t.registerPlayer();
   await t.deposit(rich.userId, 10_000);
@@ -125,7 +125,7 @@ test('one batch of mixed operations: each answered as if alone, refusals undo on
 });
 
 test("many bets of one player in one batch apply in arrival order against that player's guard", async () => {
-  const roundId = await freshRound(t.db.pool);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   const p = await t.registerPlayer();
   await t.deposit(p.userId, 1000);
   const amounts = [300, 500, 400, 100, 200, 50, 60];
@@ -148,7 +148,7 @@ test("many bets of one player in one batch apply in arrival order against that p
 });
 
 test('batches in flight over shared players in opposite orders never deadlock or overdraw', async () => {
-  const roundId = await freshRound(t.db.pool);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   const players: { userId: number; token: string }[] = [];
   for (let i = 0; i < 6; i++) {
     const p = await t.registerPlayer();
@@ -211,7 +211,7 @@ test('an API answering 503 OVERLOADED says Retry-After', async () => {
 
 test('SIGKILL of an API process with batches in flight: every 202 exists once, nothing applied twice', async () => {
   const SECRET = 'group-commit-test-secret-0123456789abc';
-  const roundId = await freshRound(t.db.pool);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   const tokens = new TokenService(SECRET, 3600);
   const players = [];
   for (let i = 0; i < 20; i++) {

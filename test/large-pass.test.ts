@@ -32,7 +32,7 @@ test(
     timeout: 600_000,
   },
   async () => {
-    const roundId = await freshRound(t.db.pool);
+    const roundId = await freshRound(t.db.pool, t.deps.seeds);
     const players: bigint[] = [];
     for (let i = 0; i < PLAYERS + 2; i++) {
       const u = await createUser(t.db.pool, uniqueName('big'), 'password-123', 'player');
@@ -75,7 +75,7 @@ test(
       RESTING,
     );
 
-    await withTransaction(t.db.pool, (c) => closeRound(c, roundId));
+    await withTransaction(t.db.pool, (c) => closeRound(c, roundId, t.deps.seeds));
     const deps = workerDeps(t);
     for (let n = 0; n < 100 && (await roundStatus(t.db.pool, roundId)) === 'CLOSED'; n++)
       await finalPass(deps);

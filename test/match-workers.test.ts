@@ -42,7 +42,11 @@ const deps = (pool: Pool) => workerDeps(t, pool);
 
 test(`${BETS} concurrent bets, ${WORKERS} concurrent match workers: every amount matched once, as the pure rule says`, async (ctx) => {
   const roundId = await withTransaction(t.db.pool, async (c) => {
-    const round = await openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 3600 });
+    const round = await openRound(
+      c,
+      { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 3600 },
+      t.deps.seeds,
+    );
     return round.id;
   });
   const players = await fundedPlayers(t, PLAYERS, MAX_BET * BETS);
@@ -137,7 +141,7 @@ test(`${BETS} concurrent bets, ${WORKERS} concurrent match workers: every amount
   assert.ok(matches.length > BETS / 4, `a busy book: ${matches.length} matches`);
 
   // Then the round settles exactly as the pure settlement says.
-  assert.equal(await withTransaction(t.db.pool, (c) => closeRound(c, roundId)), true);
+  assert.equal(await withTransaction(t.db.pool, (c) => closeRound(c, roundId, t.deps.seeds)), true);
   assert.equal(await finalPass(deps(t.db.pool)), true);
   assert.equal((await settleNext(deps(t.db.pool)))?.roundId, roundId);
   const { rows: round } = await t.db.pool.query<{ result: string }>(

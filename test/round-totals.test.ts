@@ -53,7 +53,7 @@ async function viewed(roundId: bigint): Promise<Record<string, SideView>> {
 
 test('round totals follow placement from many connections, cancels, matching and settlement', async () => {
   const players = await fundedPlayers(t, 6, 100_000);
-  const roundId = await freshRound(t.db.pool);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   // Bets in parallel requests: group commit spreads them over batches and connections, each
   // appending its own delta rows.
   const placed = await Promise.all(
@@ -91,7 +91,7 @@ test('round totals follow placement from many connections, cancels, matching and
   assert.ok(cancelled > 0, 'some bets were cancelled');
   assert.deepEqual(await viewed(roundId), await fromBets(roundId), 'after cancels');
 
-  await withTransaction(t.db.pool, (c) => closeRound(c, roundId));
+  await withTransaction(t.db.pool, (c) => closeRound(c, roundId, t.deps.seeds));
   while ((await roundStatus(t.db.pool, roundId)) === 'CLOSED') await finalPass(workerDeps(t));
   assert.equal((await settleNext(workerDeps(t)))?.roundId, roundId);
   assert.deepEqual(await viewed(roundId), await fromBets(roundId), 'after settlement');
@@ -102,7 +102,7 @@ test('round totals follow placement from many connections, cancels, matching and
 
 test('colorbet verify (check R) names a round whose totals disagree with its bets', async () => {
   const players = await fundedPlayers(t, 2, 10_000);
-  const roundId = await freshRound(t.db.pool);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   for (const [i, p] of players.entries()) {
     const res = await t.request({
       method: 'POST',

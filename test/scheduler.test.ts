@@ -40,6 +40,7 @@ function inProcessScheduler(roundSeconds = 1): Scheduler {
   const s = startScheduler({
     databaseUrl: t.db.url,
     terms: { sides: ['red', 'green'], rakeBps: 200n, roundSeconds },
+    seeds: t.deps.seeds,
     logger: createLogger('silent'),
     events: localHub(),
     tickMs: 50,

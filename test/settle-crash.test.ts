@@ -71,7 +71,7 @@ interface Setup {
 
 /** A round with matched, partly matched and unmatched bets, brought to SETTLING. */
 async function settlingRound(): Promise<Setup> {
-  const roundId = await freshRound(t.db.pool);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   const plan: [number, string, number][] = [
     [0, 'red', 1000],
     [1, 'green', 600],
@@ -92,7 +92,7 @@ async function settlingRound(): Promise<Setup> {
     assert.equal(res.status, 202, JSON.stringify(res.body));
     await consumeBetEvents(deps());
   }
-  assert.equal(await withTransaction(t.db.pool, (c) => closeRound(c, roundId)), true);
+  assert.equal(await withTransaction(t.db.pool, (c) => closeRound(c, roundId, t.deps.seeds)), true);
   while (await finalPass(deps()));
   assert.equal(await roundStatus(roundId), 'SETTLING');
   return { roundId, users };

@@ -37,12 +37,12 @@ async function poison(table: string, on: 'INSERT' | 'UPDATE', condition: string,
 
 /** A round with two opposing bets, brought to SETTLING. */
 async function settlingRound(players: { token: string }[]): Promise<bigint> {
-  const roundId = await freshRound(t.db.pool);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   await placeAll(t, Number(roundId), [
     { token: players[0]!.token, side: 'red', amount: 100 },
     { token: players[1]!.token, side: 'green', amount: 100 },
   ]);
-  await withTransaction(t.db.pool, (c) => closeRound(c, roundId));
+  await withTransaction(t.db.pool, (c) => closeRound(c, roundId, t.deps.seeds));
   while ((await roundStatus(t.db.pool, roundId)) === 'CLOSED') await finalPass(workerDeps(t));
   return roundId;
 }
@@ -108,12 +108,12 @@ test('a round whose settlement keeps failing is quarantined; later rounds settle
 
 test('a CLOSED round whose final pass keeps failing is quarantined; later rounds still reach SETTLING', async () => {
   const players = await fundedPlayers(t, 2, 10_000);
-  const poisoned = await freshRound(t.db.pool);
+  const poisoned = await freshRound(t.db.pool, t.deps.seeds);
   await placeAll(t, Number(poisoned), [
     { token: players[0]!.token, side: 'red', amount: 100 },
     { token: players[1]!.token, side: 'green', amount: 100 },
   ]);
-  await withTransaction(t.db.pool, (c) => closeRound(c, poisoned));
+  await withTransaction(t.db.pool, (c) => closeRound(c, poisoned, t.deps.seeds));
   // The poison: this round may not leave CLOSED (a stand-in for a bug in its final pass).
   const cure = await poison(
     'rounds',
@@ -121,12 +121,12 @@ test('a CLOSED round whose final pass keeps failing is quarantined; later rounds
     `NEW.id = ${poisoned} AND NEW.status = 'SETTLING'`,
     `'poisoned final pass of round % for the test', NEW.id`,
   );
-  const later = await freshRound(t.db.pool);
+  const later = await freshRound(t.db.pool, t.deps.seeds);
   await placeAll(t, Number(later), [
     { token: players[0]!.token, side: 'green', amount: 50 },
     { token: players[1]!.token, side: 'red', amount: 50 },
   ]);
-  await withTransaction(t.db.pool, (c) => closeRound(c, later));
+  await withTransaction(t.db.pool, (c) => closeRound(c, later, t.deps.seeds));
   const deps = workerDeps(t);
 
   await assert.rejects(finalPass(deps), /poisoned final pass/);

@@ -8,6 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { runAudit, type AuditReport } from '../src/audit.ts';
+import { closeRound, openRound } from '../src/betting/rounds.ts';
+import { SeedChains } from '../src/betting/seed-chains.ts';
+import { withTransaction } from '../src/db/transaction.ts';
 import { openPlayerWallet } from '../src/ledger/accounts.ts';
 import { TransactionService } from '../src/ledger/transaction-service.ts';
 import { walletHandlers, type WalletOperation } from '../src/ledger/wallet-ops.ts';
@@ -233,6 +236,29 @@ test('I5 and I8: the natural-key unique indexes dropped', async () => {
       await db.pool.query('DROP INDEX transfers_once_stake');
     },
     ['I5', 'I8'],
+  );
+});
+
+test('F: a result and a published hash changed behind the rounds trigger', async () => {
+  await expectBroken(
+    async ({ db }) => {
+      const seeds = new SeedChains('verify-corruption-fairness-secret-0123456789');
+      const terms = { sides: ['red', 'green'] as const, rakeBps: 200n, roundSeconds: 60 };
+      const round = await withTransaction(db.pool, (c) => openRound(c, terms, seeds));
+      assert.equal(await withTransaction(db.pool, (c) => closeRound(c, round.id, seeds)), true);
+      await db.pool.query('ALTER TABLE rounds DISABLE TRIGGER rounds_guard');
+      await db.pool.query(
+        `UPDATE rounds SET result = CASE result WHEN 'red' THEN 'green' ELSE 'red' END WHERE id = $1`,
+        [round.id],
+      );
+      await db.pool.query(
+        `INSERT INTO rounds (id, status, sides, rake_bps, server_seed_hash, opens_at, closes_at)
+       VALUES ($1, 'OPEN', '{red,green}', 200, repeat('ab', 32), now(), now() + interval '1 minute')`,
+        [round.id + 1n],
+      );
+      await db.pool.query('ALTER TABLE rounds ENABLE TRIGGER rounds_guard');
+    },
+    ['F'],
   );
 });
 

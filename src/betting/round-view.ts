@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
 import { amountJson, idJson } from '../ledger/json.ts';
 import { roundOutcome, seedHash } from './fairness.ts';
-import { roundTotals, type RoundRow } from './rounds.ts';
+import { chainOfRound, roundTotals, type RoundRow } from './rounds.ts';
 
 export function roundJson(r: RoundRow, totals?: Awaited<ReturnType<typeof roundTotals>>) {
   const revealed = r.status !== 'OPEN' && r.server_seed !== null;
@@ -38,12 +38,8 @@ export async function fairnessProof(db: Queryable, r: RoundRow) {
   const seed = r.server_seed!;
   const outcome = roundOutcome(seed, r.id, r.sides);
   const computedHash = seedHash(seed);
-  const chain = await db.query<{ first_round_id: bigint; commitment: string }>(
-    `SELECT c.first_round_id, c.commitment FROM round_seeds s JOIN seed_chains c ON c.id = s.chain_id WHERE s.round_id = $1`,
-    [r.id],
-  );
+  const link = await chainOfRound(db, r.id);
   let chainOk: boolean | null = null;
-  const link = chain.rows[0];
   if (link) {
     // sha256 applied (position + 1) times to this seed must give the published commitment.
     let h = Buffer.from(seed, 'hex');

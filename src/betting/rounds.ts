@@ -1,8 +1,10 @@
-// Round life cycle in the database: open (seed committed first), close (seed revealed, result
-// fixed by the HMAC rule, re-checked by a trigger), and reads for the API.
+// Round life cycle in the database: open (its hash published as it opens), close (seed
+// revealed, result fixed by the HMAC rule, re-checked by a trigger), and reads for the API.
+// Seeds are derived in process (seed-chains.ts); the database holds none before its reveal.
 import type { Queryable } from '../db/pool.ts';
 import { roundEscrowId } from '../ledger/accounts.ts';
-import { buildSeedChain, chainCommitment, newTerminalSeed, roundOutcome, seedHash } from './fairness.ts';
+import { roundOutcome, seedHash } from './fairness.ts';
+import type { SeedChainRow, SeedChains } from './seed-chains.ts';
 import { roundStateLock } from './locks.ts';
 
 /** Rounds committed to at once by one hash chain (about 3.5 days of 30-second rounds). */
@@ -31,30 +33,106 @@ export interface RoundTerms {
   roundSeconds: number;
 }
 
-/** The seed hash for a round, making a new hash chain (and its public commitment) when the last one is used up. */
-export async function committedSeedHash(db: Queryable, roundId: bigint): Promise<string> {
-  const found = await db.query<{ seed_hash: string }>(
-    'SELECT seed_hash FROM round_seeds WHERE round_id = $1',
-    [roundId],
-  );
-  if (found.rows[0]) return found.rows[0].seed_hash;
-  const seeds = buildSeedChain(newTerminalSeed(), CHAIN_LENGTH);
-  const chain = await db.query<{ id: bigint }>(
-    'INSERT INTO seed_chains (first_round_id, length, commitment) VALUES ($1, $2, $3) RETURNING id',
-    [roundId, CHAIN_LENGTH, chainCommitment(seeds)],
-  );
-  await db.query(
-    `INSERT INTO round_seeds (round_id, chain_id, seed, seed_hash)
-     SELECT $1::bigint + i - 1, $2, s.seed, s.hash FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS s(seed, hash, i)`,
-    [roundId, chain.rows[0]!.id, seeds, seeds.map(seedHash)],
-  );
-  return seedHash(seeds[0]!);
+/** A round's seed cannot be derived by this process (see SeedChains.seedFor). */
+export class SeedUnavailableError extends Error {
+  constructor(
+    readonly roundId: bigint,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SeedUnavailableError';
+  }
 }
 
-export async function openRound(db: Queryable, terms: RoundTerms): Promise<RoundRow> {
+/** The chain a round belongs to: the newest one starting at or before it, if the round is within it. */
+export async function chainOfRound(db: Queryable, roundId: bigint): Promise<SeedChainRow | undefined> {
+  const { rows } = await db.query<SeedChainRow>(
+    `SELECT id, first_round_id, length, commitment, nonce FROM seed_chains
+     WHERE first_round_id <= $1 ORDER BY first_round_id DESC LIMIT 1`,
+    [roundId],
+  );
+  const chain = rows[0];
+  return chain && roundId < chain.first_round_id + BigInt(chain.length) ? chain : undefined;
+}
+
+const keyProblem = (seeds: SeedChains, chain: SeedChainRow): string =>
+  chain.nonce === null
+    ? `chain ${chain.id} was made before migration 0016 and its seeds for later rounds were deleted`
+    : `chain ${chain.id} (from round ${chain.first_round_id}) was not made with this process's fairness key (${seeds.source})`;
+
+/**
+ * The seed of a round not revealed yet: kept by migration 0016 for a round open then, else
+ * derived from its chain. Null when neither is possible (the key is lost or wrong).
+ */
+export async function unrevealedSeed(
+  db: Queryable,
+  roundId: bigint,
+  seeds: SeedChains,
+): Promise<{ seed: string | null; problem: string }> {
+  const kept = await db.query<{ seed: string }>('SELECT seed FROM legacy_round_seeds WHERE round_id = $1', [
+    roundId,
+  ]);
+  if (kept.rows[0]) return { seed: kept.rows[0].seed, problem: '' };
+  const chain = await chainOfRound(db, roundId);
+  if (!chain) return { seed: null, problem: `no seed chain covers round ${roundId}` };
+  const seed = seeds.seedFor(chain, roundId);
+  return { seed, problem: seed === null ? keyProblem(seeds, chain) : '' };
+}
+
+/**
+ * The hash a round publishes as it opens. Within a chain it is sha256 of the round's derived
+ * seed, which is the seed the previous round revealed (the database checks that). A new chain
+ * (and its public commitment) starts when there is none, the last is used up, or the last can no
+ * longer continue: made before 0016, or its previous round was voided without revealing its seed
+ * (the key was lost). Otherwise a process whose key did not make the chain is refused.
+ */
+export async function openingHash(db: Queryable, roundId: bigint, seeds: SeedChains): Promise<string> {
+  const chain = await chainOfRound(db, roundId);
+  if (chain) {
+    const seed = seeds.seedFor(chain, roundId);
+    const previous = await db.query<{ status: RoundStatus; server_seed: string | null }>(
+      'SELECT status, server_seed FROM rounds WHERE id = $1',
+      [roundId - 1n],
+    );
+    const prior = previous.rows[0];
+    if (seed !== null && (roundId === chain.first_round_id || prior?.server_seed)) return seedHash(seed);
+    if (roundId === chain.first_round_id) {
+      throw new SeedUnavailableError(roundId, `round ${roundId} cannot open: ${keyProblem(seeds, chain)}`);
+    }
+    // The database lets a chain end early only then too (seed_chains_start in 0016).
+    const mayEnd = chain.nonce === null || !prior || prior.status === 'VOID';
+    if (!mayEnd) {
+      throw new SeedUnavailableError(
+        roundId,
+        `round ${roundId} cannot open: ${keyProblem(seeds, chain)}, and round ${roundId - 1n} is ${prior.status}, so the chain cannot end early: restore ${seeds.source}`,
+      );
+    }
+  }
+  const fresh = seeds.newChain(CHAIN_LENGTH);
+  await db.query(
+    'INSERT INTO seed_chains (first_round_id, length, commitment, nonce) VALUES ($1, $2, $3, $4)',
+    [roundId, CHAIN_LENGTH, fresh.commitment, fresh.nonce],
+  );
+  return fresh.commitment;
+}
+
+/**
+ * Why this process's key cannot go on with the newest chain, or null when it can (or the chain
+ * predates 0016 and simply ends at the next round): said once at start, before rounds are voided.
+ */
+export async function fairnessKeyProblem(db: Queryable, seeds: SeedChains): Promise<string | null> {
+  const { rows } = await db.query<SeedChainRow>(
+    'SELECT id, first_round_id, length, commitment, nonce FROM seed_chains ORDER BY first_round_id DESC LIMIT 1',
+  );
+  const chain = rows[0];
+  if (!chain || chain.nonce === null || seeds.seedFor(chain, chain.first_round_id) !== null) return null;
+  return `${keyProblem(seeds, chain)}: its open round will be voided at close and a new chain started`;
+}
+
+export async function openRound(db: Queryable, terms: RoundTerms, seeds: SeedChains): Promise<RoundRow> {
   const next = await db.query<{ id: bigint }>('SELECT coalesce(max(id), 0) + 1 AS id FROM rounds');
   const id = next.rows[0]!.id;
-  const hash = await committedSeedHash(db, id);
+  const hash = await openingHash(db, id, seeds);
   const { rows } = await db.query<RoundRow>(
     `INSERT INTO rounds (id, status, sides, rake_bps, server_seed_hash, opens_at, closes_at)
      VALUES ($1, 'OPEN', $2, $3, $4, now(), now() + make_interval(secs => $5)) RETURNING *`,
@@ -66,20 +144,25 @@ export async function openRound(db: Queryable, terms: RoundTerms): Promise<Round
 
 /**
  * Closes an OPEN round: waits for bets in flight (exclusive state lock), reveals the seed and
- * fixes the result it gives. Returns false when the round was not OPEN.
+ * fixes the result it gives. Returns false when the round was not OPEN; throws
+ * SeedUnavailableError when this process cannot derive the seed (the round can only be voided).
  */
-export async function closeRound(db: Queryable, roundId: bigint): Promise<boolean> {
+export async function closeRound(db: Queryable, roundId: bigint, seeds: SeedChains): Promise<boolean> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [roundStateLock(roundId)]);
-  const { rows } = await db.query<{ seed: string; sides: string[] }>(
-    `SELECT s.seed, r.sides FROM rounds r JOIN round_seeds s ON s.round_id = r.id WHERE r.id = $1 AND r.status = 'OPEN'`,
+  const { rows } = await db.query<{ sides: string[] }>(
+    `SELECT sides FROM rounds WHERE id = $1 AND status = 'OPEN'`,
     [roundId],
   );
   const round = rows[0];
   if (!round) return false;
-  const { result } = roundOutcome(round.seed, roundId, round.sides);
+  const { seed, problem } = await unrevealedSeed(db, roundId, seeds);
+  if (seed === null) {
+    throw new SeedUnavailableError(roundId, `round ${roundId} cannot reveal its seed: ${problem}`);
+  }
+  const { result } = roundOutcome(seed, roundId, round.sides);
   await db.query(
     `UPDATE rounds SET status = 'CLOSED', closed_at = now(), server_seed = $2, result = $3 WHERE id = $1`,
-    [roundId, round.seed, result],
+    [roundId, seed, result],
   );
   return true;
 }

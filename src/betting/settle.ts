@@ -7,6 +7,8 @@ import type { Queryable } from '../db/pool.ts';
 import { appError } from '../errors.ts';
 import { roundEscrowId, systemAccountId } from '../ledger/accounts.ts';
 import { roundStateLock } from './locks.ts';
+import { unrevealedSeed } from './rounds.ts';
+import type { SeedChains } from './seed-chains.ts';
 import { voidRound, type RoundSettlement, type SettleBet } from './settlement.ts';
 
 export interface SettledRound {
@@ -146,11 +148,13 @@ export async function voidRoundInDb(
   db: Queryable,
   roundId: bigint,
   actorId: bigint | null,
+  seeds: SeedChains,
 ): Promise<SettledRound> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [roundStateLock(roundId)]);
-  const { rows } = await db.query<{ status: string }>('SELECT status FROM rounds WHERE id = $1 FOR UPDATE', [
-    roundId,
-  ]);
+  const { rows } = await db.query<{ status: string; server_seed: string | null }>(
+    'SELECT status, server_seed FROM rounds WHERE id = $1 FOR UPDATE',
+    [roundId],
+  );
   const round = rows[0];
   if (!round) throw appError('NOT_FOUND', `No round ${roundId}`);
   if (round.status === 'SETTLED' || round.status === 'VOID') {
@@ -171,12 +175,12 @@ export async function voidRoundInDb(
   }
   const bets = await roundBets(db, roundId);
   const voided = await record(db, roundId, 'VOID', voidRound(bets), actorId, bets, ALL_USERS);
-  // The seed is revealed too, so anyone can still check the commitment.
+  // The seed is revealed too, so anyone can still check the commitment; a seed this process
+  // cannot derive (the key is lost) stays unrevealed, and the next round starts a new chain.
+  const seed = round.server_seed ?? (await unrevealedSeed(db, roundId, seeds)).seed;
   await db.query(
-    `UPDATE rounds r SET status = 'VOID', voided_at = now(), voided_by = $2,
-       server_seed = coalesce(r.server_seed, (SELECT seed FROM round_seeds WHERE round_id = r.id))
-     WHERE id = $1`,
-    [roundId, actorId],
+    `UPDATE rounds SET status = 'VOID', voided_at = now(), voided_by = $2, server_seed = $3 WHERE id = $1`,
+    [roundId, actorId, seed],
   );
   await db.query('SELECT round_totals_fold($1)', [roundId]);
   return voided;

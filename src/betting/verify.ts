@@ -6,6 +6,7 @@
 // bets_guard, the append-only triggers), so a round proved once stays proved until --full.
 
 import { offending, type Check } from '../ledger/verify.ts';
+import { seedChainsHold } from './verify-fairness.ts';
 
 export const exactlyOnceSettlement: Check = {
   id: 'exactly-once',
@@ -149,4 +150,5 @@ export const bettingChecks: Check[] = [
   matchesConsistent,
   acknowledgedBetsKept,
   roundTotalsKept,
+  seedChainsHold,
 ];

@@ -4,6 +4,7 @@ import { runAudit } from '../audit.ts';
 import { SessionTokens } from '../auth/sessions.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';
+import { seedChainsFor } from '../betting/seed-chains.ts';
 import type { Config } from '../config.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import type { PostmasterExit } from '../db/postmaster.ts';
@@ -144,6 +145,7 @@ export async function buildDeps(
   const metrics = createMetrics(role);
   const secret = await resolveAuthSecret(rt.config, rt.pool);
   const tokens = new TokenService(secret, rt.config.tokenTtlSeconds);
+  const seeds = seedChainsFor(rt.config.fairnessSecret, secret);
   const readPool = rt.replicaPool
     ? routeReads(rt.pool, rt.replicaPool, {
         onFallback: (reason) => metrics.replicaFallbacks.inc({ reason }),
@@ -156,6 +158,7 @@ export async function buildDeps(
     money: createMoneyService(
       rt.pool,
       { ...rt.config, groupCommit: groupCommitOptions(rt.config) },
+      seeds,
       metrics,
       {
         onRoundVoided: (r) => {
@@ -170,6 +173,7 @@ export async function buildDeps(
     ),
     events,
     tokens,
+    seeds,
     sessions: new SessionTokens(
       tokens,
       rt.pool,

@@ -1,5 +1,6 @@
 import type { SessionTokens } from '../auth/sessions.ts';
 import type { TokenService } from '../auth/tokens.ts';
+import type { SeedChains } from '../betting/seed-chains.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import type { ReadPool } from '../db/read-pool.ts';
@@ -23,6 +24,8 @@ export interface AppDeps {
   readPool: ReadPool;
   money: MoneyService;
   tokens: TokenService;
+  /** Derives round seeds from the fairness key (reveal on void; the scheduler's open and close). */
+  seeds: SeedChains;
   /** Token verification with revocation and the current role; issuing, refresh, logout. */
   sessions: SessionTokens;
   events: EventHub;

@@ -12,6 +12,8 @@ export const REDACT = [
   '*.token',
   'authSecret',
   '*.authSecret',
+  'fairnessSecret',
+  '*.fairnessSecret',
 ];
 
 export function loggerOptions(level: string): LoggerOptions {

@@ -4,16 +4,27 @@
 // If that process dies, PostgreSQL releases the lock and another scheduler takes over.
 import pg from 'pg';
 import { SCHEDULER_LOCK } from '../betting/locks.ts';
-import { closeRound, openRound, type RoundTerms } from '../betting/rounds.ts';
+import {
+  closeRound,
+  fairnessKeyProblem,
+  openRound,
+  SeedUnavailableError,
+  type RoundTerms,
+} from '../betting/rounds.ts';
+import type { SeedChains } from '../betting/seed-chains.ts';
+import { voidRoundInDb } from '../betting/settle.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { startLoop, type Worker } from './loop.ts';
+import { settledEvents } from './settle.ts';
 
 export interface SchedulerDeps {
   databaseUrl: string;
   /** The service's least-privilege role (DATABASE_SET_ROLE), set on the scheduler's connection too. */
   role?: string;
   terms: RoundTerms;
+  /** Derives the seeds the scheduler publishes the hash of and reveals (the fairness key). */
+  seeds: SeedChains;
   logger: Logger;
   events: EventHub;
   tickMs?: number;
@@ -23,8 +34,17 @@ export interface Scheduler extends Worker {
   isLeader(): boolean;
 }
 
-/** One tick: close every due round and open the next, atomically. */
-export async function schedulerTick(client: pg.Client, terms: RoundTerms): Promise<LiveEvent[]> {
+/**
+ * One tick: close every due round and open the next, atomically. A due round whose seed this
+ * process cannot derive (the fairness key was lost or changed) is voided, every stake refunded,
+ * and the next round starts a new chain.
+ */
+export async function schedulerTick(
+  client: pg.Client,
+  terms: RoundTerms,
+  seeds: SeedChains,
+  logger: Logger,
+): Promise<LiveEvent[]> {
   await client.query('BEGIN');
   try {
     const events: LiveEvent[] = [];
@@ -32,7 +52,16 @@ export async function schedulerTick(client: pg.Client, terms: RoundTerms): Promi
       `SELECT id FROM rounds WHERE status = 'OPEN' AND closes_at <= now() ORDER BY id`,
     );
     for (const r of due.rows) {
-      if (await closeRound(client, r.id)) {
+      let closed: boolean;
+      try {
+        closed = await closeRound(client, r.id, seeds);
+      } catch (err) {
+        if (!(err instanceof SeedUnavailableError)) throw err;
+        logger.error({ roundId: r.id.toString(), code: 'SEED_UNAVAILABLE' }, `${err.message}: voiding it`);
+        events.push(...settledEvents(await voidRoundInDb(client, r.id, null, seeds)));
+        continue;
+      }
+      if (closed) {
         events.push(
           { type: 'round', roundId: r.id.toString(), status: 'CLOSED' },
           { type: 'wake', worker: 'match' },
@@ -41,7 +70,7 @@ export async function schedulerTick(client: pg.Client, terms: RoundTerms): Promi
     }
     const open = await client.query(`SELECT 1 FROM rounds WHERE status = 'OPEN'`);
     if (open.rowCount === 0) {
-      const round = await openRound(client, terms);
+      const round = await openRound(client, terms, seeds);
       events.push({
         type: 'round',
         roundId: round.id.toString(),
@@ -89,8 +118,10 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
           leader = got.rows[0]!.ok;
           if (!leader) return false;
           deps.logger.info('scheduler: this process is now the leader');
+          const problem = await fairnessKeyProblem(client, deps.seeds);
+          if (problem) deps.logger.error({ code: 'SEED_UNAVAILABLE' }, `scheduler: ${problem}`);
         }
-        const events = await schedulerTick(client, deps.terms);
+        const events = await schedulerTick(client, deps.terms, deps.seeds, deps.logger);
         if (events.length) deps.events.publish(events);
         return false;
       } catch (err) {

@@ -36,6 +36,7 @@ export function startGameWorkers(
     startScheduler({
       databaseUrl: t.db.url,
       terms: { sides: c.sides, rakeBps: c.rakeBps, roundSeconds: c.roundSeconds },
+      seeds: t.deps.seeds,
       logger,
       events: t.deps.events,
       tickMs: 100,

@@ -2,16 +2,17 @@
 // the settlement the pure rule gives for what the database holds.
 import type { Fill, IncomingBet } from '../../src/betting/matching.ts';
 import { closeRound, openRound } from '../../src/betting/rounds.ts';
+import type { SeedChains } from '../../src/betting/seed-chains.ts';
 import { settleRound, type RoundSettlement } from '../../src/betting/settlement.ts';
 import type { Pool } from '../../src/db/pool.ts';
 import { withTransaction } from '../../src/db/transaction.ts';
 
 /** Closes whatever round is open and opens a new one (for suites without a scheduler). */
-export async function freshRound(pool: Pool): Promise<bigint> {
+export async function freshRound(pool: Pool, seeds: SeedChains): Promise<bigint> {
   return withTransaction(pool, async (c) => {
     const open = await c.query<{ id: bigint }>(`SELECT id FROM rounds WHERE status = 'OPEN'`);
-    for (const r of open.rows) await closeRound(c, r.id);
-    return (await openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 3600 })).id;
+    for (const r of open.rows) await closeRound(c, r.id, seeds);
+    return (await openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 3600 }, seeds)).id;
   });
 }
 
