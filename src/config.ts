@@ -30,7 +30,13 @@ export interface Config {
   readonly auditEverySeconds: number;
   /** How often the periodic audit re-proves everything instead of what is new (AUDIT_FULL_EVERY_SECONDS; 0 = never). */
   readonly auditFullEverySeconds: number;
+  /**
+   * The internal listener (METRICS_PORT): /metrics and detailed /readyz. For API and gateway
+   * processes it moves them off the public port; worker-only processes serve only this.
+   */
   readonly metricsPort: number | undefined;
+  /** Where the internal listener binds (METRICS_HOST, default loopback). */
+  readonly metricsHost: string;
   readonly rateLimitMax: number;
   readonly rateLimitWindowSeconds: number;
   /** Group commit: how long the transaction service gathers operations (0 = one transaction per request). */
@@ -226,6 +232,9 @@ export function loadConfig(env: Env = process.env): Config {
   const auditEverySeconds = integer(env, 'AUDIT_EVERY_SECONDS', 300, 10, 86_400);
   const host = env.HOST ?? '127.0.0.1';
   if (host.trim() === '') throw new ConfigError('HOST', 'must not be empty');
+  const metricsHost =
+    env.METRICS_HOST === undefined || env.METRICS_HOST === '' ? '127.0.0.1' : env.METRICS_HOST;
+  if (metricsHost.trim() !== metricsHost) throw new ConfigError('METRICS_HOST', 'must not contain spaces');
   // Access tokens are short-lived (clients refresh them); a refresh token must outlive one.
   const tokenTtlSeconds = integer(env, 'TOKEN_TTL_SECONDS', 900, 5, 31_536_000);
   const refreshTokenTtlSeconds = integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 366 * 86_400);
@@ -259,11 +268,13 @@ export function loadConfig(env: Env = process.env): Config {
     redisPrefix: redisPrefix(env.REDIS_PREFIX),
     auditEverySeconds,
     auditFullEverySeconds: auditFullEvery(env, auditEverySeconds),
-    // Worker-only processes serve /metrics here (0 = any free port); API processes use PORT.
     // Requests per caller per window, per API process (0 turns the limit off).
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 1000, 0, 10_000_000),
     rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
+    // /metrics and detailed /readyz on their own listener (0 = any free port). Unset: API and
+    // gateway processes serve them on PORT, worker-only processes on a free port.
     metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
+    metricsHost,
     batchWindowMs: integer(env, 'BATCH_WINDOW_MS', 2, 0, 1000),
     batchMax: integer(env, 'BATCH_MAX', 500, 1, 10_000),
     batchQueueMax: integer(env, 'BATCH_QUEUE_MAX', 20_000, 1, 10_000_000),

@@ -1,7 +1,7 @@
 // A real Prometheus (Debian's `prometheus` package) runs the shipped configuration and alert
-// rules against a running service: an API process (the test app, listening on a port) and a
-// worker-only `colorbet start --roles scheduler,match,project` child serving /metrics on
-// METRICS_PORT. Only the intervals (1 s instead of 15 s) and the target files differ from
+// rules against a running service: an API process (the test app, with METRICS_PORT set, so its
+// /metrics is on an internal listener and its public port answers 404) and a worker-only
+// `colorbet start --roles scheduler,match,project` child serving /metrics on METRICS_PORT. Only the intervals (1 s instead of 15 s) and the target files differ from
 // deploy/prometheus. Through Prometheus's HTTP API the test sees both targets up and the key
 // series; with no settle worker anywhere and bets flowing into 2-second rounds, closed rounds
 // pile up and ColorbetSettlementBacklog goes pending, then firing.
@@ -11,7 +11,9 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import { httpOk as reachable } from '../scripts/lib/ports.ts';
+import { buildOpsApp } from '../src/http/app.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { Worker } from '../src/workers/loop.ts';
 import { startOutboxMeter } from '../src/workers/outbox-meter.ts';
@@ -41,6 +43,7 @@ interface PromAlert {
 }
 
 let t: TestApp | undefined;
+let internal: FastifyInstance | undefined;
 let meter: Worker | undefined;
 let workers: ChildProcess | undefined;
 let prometheus: ChildProcess | undefined;
@@ -158,8 +161,10 @@ async function betContinuously(app: TestApp): Promise<void> {
 
 before(async () => {
   if (skip) return;
-  t = await startTestApp({ ROUND_SECONDS: '2' });
-  apiPort = await listenOnLoopback(t.app);
+  t = await startTestApp({ ROUND_SECONDS: '2', METRICS_PORT: '0' });
+  // The API's internal listener, as `colorbet start` opens it with METRICS_PORT.
+  internal = await buildOpsApp(t.deps);
+  apiPort = await listenOnLoopback(internal);
   // Every colorbet process runs the outbox meter (src/cli/start.ts); so does this API process.
   meter = startOutboxMeter(t.db.pool, t.deps.metrics, createLogger('silent'));
   workerPort = await freePort();
@@ -219,6 +224,7 @@ after(async () => {
   if (prometheus) await stopChild(prometheus);
   if (workers) await stopChild(workers);
   await meter?.stop();
+  await internal?.close();
   await t?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -243,6 +249,8 @@ test(
       'colorbet-api/api',
       'colorbet-workers/scheduler',
     ]);
+    // What Prometheus reads on the internal listener is not on the public port.
+    assert.equal((await t!.request({ method: 'GET', url: '/metrics' })).status, 404);
 
     const up = await eventually(
       'up == 1 for both targets',

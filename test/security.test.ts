@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { buildOpsApp } from '../src/http/app.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
+import { freePort } from './helpers/ledger.ts';
+import { startService, waitReady } from './helpers/service.ts';
 
 const apps: TestApp[] = [];
 after(async () => Promise.all(apps.map((a) => a.close())));
@@ -359,4 +362,69 @@ void describe('exposure', () => {
     assert.equal(junk.status, 400);
     assert.equal(junk.body.error.message, 'The request body is not valid JSON');
   });
+});
+
+void describe('internal metrics listener (METRICS_PORT)', () => {
+  test('with METRICS_PORT the public port has no /metrics and a bare /readyz; the internal listener has both', async () => {
+    const t = await app({ METRICS_PORT: '0' });
+    const publicMetrics = await t.request({ method: 'GET', url: '/metrics' });
+    assert.equal(publicMetrics.status, 404);
+    const ready = await t.request({ method: 'GET', url: '/readyz' });
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body, { ok: true, checks: [] });
+    const internal = await buildOpsApp(t.deps);
+    try {
+      const metrics = await internal.inject({ method: 'GET', url: '/metrics' });
+      assert.equal(metrics.statusCode, 200);
+      assert.match(metrics.body, /colorbet_/);
+      const detailed = JSON.parse((await internal.inject({ method: 'GET', url: '/readyz' })).body);
+      assert.ok(detailed.checks.some((c: { detail?: string }) => typeof c.detail === 'string'));
+    } finally {
+      await internal.close();
+    }
+  });
+
+  test(
+    'colorbet start --roles api with METRICS_PORT serves the internals on METRICS_HOST only',
+    { timeout: 90_000 },
+    async () => {
+      const t = await app({});
+      const [port, metricsPort] = [await freePort(), await freePort()];
+      const service = startService(
+        {
+          DATABASE_URL: t.db.url,
+          AUTH_SECRET: 'test-secret-that-is-long-enough-0123456789',
+          MIGRATE_ON_START: '0',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          METRICS_PORT: String(metricsPort),
+          DEMO_PLAYERS: '0',
+          LOG_LEVEL: 'warn',
+        },
+        'direct',
+      );
+      try {
+        await waitReady(service, `http://127.0.0.1:${port}`);
+        const get = async (url: string) => {
+          const res = await fetch(url);
+          return { status: res.status, text: await res.text() };
+        };
+        assert.equal((await get(`http://127.0.0.1:${port}/metrics`)).status, 404);
+        assert.deepEqual(JSON.parse((await get(`http://127.0.0.1:${port}/readyz`)).text), {
+          ok: true,
+          checks: [],
+        });
+        const metrics = await get(`http://127.0.0.1:${metricsPort}/metrics`);
+        assert.equal(metrics.status, 200);
+        assert.match(metrics.text, /^colorbet_http_request_duration_seconds_count\{[^\n]*route="\/readyz"/m);
+        const detailed = JSON.parse((await get(`http://127.0.0.1:${metricsPort}/readyz`)).text);
+        assert.ok(
+          detailed.checks.some((c: { name: string; detail?: string }) => c.name === 'outbox' && c.detail),
+        );
+      } finally {
+        service.signalGroup('SIGTERM');
+        await service.exited;
+      }
+    },
+  );
 });

@@ -26,7 +26,7 @@ export interface FleetProcess {
   roles: string;
   /** API processes: the HTTP port. */
   port?: number;
-  /** Worker-only processes: where /metrics is served. */
+  /** The internal listener (METRICS_PORT): /metrics and detailed /readyz. */
   metricsPort?: number;
   child?: ChildProcess;
 }
@@ -57,13 +57,13 @@ function writePrometheusTargets(dir: string, processes: FleetProcess[]): void {
     path.join(dir, 'targets-api.yml'),
     processes
       .filter((p) => p.port)
-      .map((p) => group(p.port, p.roles))
+      .map((p) => group(p.metricsPort ?? p.port, p.roles))
       .join('\n') + '\n',
   );
   writeFileSync(
     path.join(dir, 'targets-workers.yml'),
     processes
-      .filter((p) => p.metricsPort)
+      .filter((p) => !p.port && p.metricsPort)
       .map((p) => group(p.metricsPort, p.roles))
       .join('\n') + '\n',
   );
@@ -73,7 +73,13 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   mkdirSync(o.logDir, { recursive: true });
   const processes: FleetProcess[] = [];
   for (let i = 1; i <= (o.apiProcesses ?? 2); i++) {
-    processes.push({ name: `api${i}`, roles: 'api,gateway', port: await freePort() });
+    // Metrics and readiness detail on an internal listener, not on the port HAProxy exposes.
+    processes.push({
+      name: `api${i}`,
+      roles: 'api,gateway',
+      port: await freePort(),
+      metricsPort: await freePort(),
+    });
   }
   for (let i = 1; i <= (o.matchWorkers ?? 2); i++) processes.push({ name: `match${i}`, roles: 'match' });
   for (let i = 1; i <= (o.settleWorkers ?? 2); i++) processes.push({ name: `settle${i}`, roles: 'settle' });

@@ -58,6 +58,21 @@ export interface Started {
   stop(): Promise<void>;
 }
 
+const LOOPBACK = ['127.0.0.1', '::1', 'localhost'];
+
+/** Business metrics and dependency errors reachable from other machines with no token asked. */
+function warnIfMetricsPublic(config: Runtime['config'], publicApp: boolean, logger: Runtime['logger']): void {
+  if (config.metricsToken) return;
+  const host = config.metricsPort === undefined && publicApp ? config.host : config.metricsHost;
+  if (LOOPBACK.includes(host)) return;
+  logger.warn(
+    { host },
+    config.metricsPort === undefined && publicApp
+      ? 'METRICS_TOKEN is not set: /metrics and the detail of /readyz are public on this address (set METRICS_PORT to serve them on an internal listener)'
+      : 'METRICS_TOKEN is not set: /metrics and the detail of /readyz are open on METRICS_HOST',
+  );
+}
+
 export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started> {
   const { logger, pool, config } = rt;
   const onHubError = (err: unknown) => logger.warn(`event hub: ${describeError(err)}`);
@@ -121,13 +136,6 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
         ? await prepareDemoAccounts(pool, deps.sessions, config.demoPlayers, logger)
         : undefined;
     await app.listen({ port: config.port, host: config.host });
-    if (!config.metricsToken && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
-      // Reachable from other machines with business metrics and dependency errors open to all.
-      logger.warn(
-        { host: config.host },
-        'METRICS_TOKEN is not set: /metrics and the detail of /readyz are public on this address',
-      );
-    }
     if (demo) {
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -147,12 +155,16 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
     // A gateway-only process serves the stream (and /metrics) on PORT, like an API process.
     app = await buildGatewayApp(deps);
     await app.listen({ port: config.port, host: config.host });
-  } else if (!app) {
-    // Worker-only processes still expose /metrics, /healthz and /readyz on their own port.
+  }
+  if (!app || config.metricsPort !== undefined) {
+    // The internal listener: /metrics, /healthz and detailed /readyz. Worker-only processes
+    // have nothing else; with METRICS_PORT, API and gateway processes move them here and their
+    // public port answers /metrics with 404 and /readyz with ready or not.
     metricsServer = await buildOpsApp(deps);
-    await metricsServer.listen({ port: config.metricsPort ?? 0, host: config.host });
+    await metricsServer.listen({ port: config.metricsPort ?? 0, host: config.metricsHost });
     logger.info({ address: metricsServer.server.address() }, 'metrics listening');
   }
+  warnIfMetricsPublic(config, app !== undefined, logger);
   logger.info({ roles: [...roles] }, 'colorbet started');
   return {
     app,

@@ -22,7 +22,7 @@ import { authRoutes } from './routes/auth.ts';
 import { betRoutes } from './routes/bets.ts';
 import { benchRoutes } from './routes/bench.ts';
 import { roundRoutes } from './routes/rounds.ts';
-import { opsRoutes } from './routes/ops.ts';
+import { internalOpsRoutes, opsRoutes } from './routes/ops.ts';
 import { operatorRoundRoutes } from './routes/operator-rounds.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { walletRoutes } from './routes/wallet.ts';
@@ -104,11 +104,11 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
   return app;
 }
 
-/** /metrics, /healthz and /readyz only: what a worker-only process serves. */
+/** /metrics, /healthz and detailed /readyz only: the internal listener (METRICS_PORT, worker-only processes). */
 export async function buildOpsApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   registerContract(app);
   registerErrorHandler(app);
-  opsRoutes(app, deps);
+  internalOpsRoutes(app, deps);
   return app;
 }

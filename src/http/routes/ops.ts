@@ -1,7 +1,9 @@
 // Health, readiness and metrics. With METRICS_TOKEN set, /metrics and the detail of /readyz
 // (which dependency is down, and the database's own error text) need
 // `Authorization: Bearer <METRICS_TOKEN>`; the load balancer's plain /readyz still gets ready or
-// not, with each check's name and state only.
+// not, with each check's name and state only. With METRICS_PORT, API and gateway processes serve
+// them on a separate internal listener (METRICS_HOST, loopback by default) instead: the public
+// port has no /metrics and its /readyz says ready or not, nothing else.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { appError } from '../../errors.ts';
@@ -16,7 +18,20 @@ function canSeeInternals(deps: AppDeps, req: FastifyRequest): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
+/**
+ * The public port's: with METRICS_PORT set, /metrics is not served here (404) and /readyz says
+ * only ready or not; the internal listener (internalOpsRoutes) serves them.
+ */
 export function opsRoutes(app: FastifyInstance, deps: AppDeps): void {
+  serveOps(app, deps, deps.config.metricsPort === undefined);
+}
+
+/** The internal listener's (METRICS_PORT, or a worker-only process's): everything. */
+export function internalOpsRoutes(app: FastifyInstance, deps: AppDeps): void {
+  serveOps(app, deps, true);
+}
+
+function serveOps(app: FastifyInstance, deps: AppDeps, internals: boolean): void {
   app.get(
     '/healthz',
     {
@@ -36,9 +51,15 @@ export function opsRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/readyz', { schema: { tags: ['ops'], response: readiness } }, async (req, reply) => {
     const checks = await deps.readiness();
     const ok = checks.every((c) => c.ok);
-    const shown = canSeeInternals(deps, req) ? checks : checks.map(({ name, ok }) => ({ name, ok }));
+    // Where the internals are not served, ready or not and nothing more.
+    const shown = !internals
+      ? []
+      : canSeeInternals(deps, req)
+        ? checks
+        : checks.map(({ name, ok }) => ({ name, ok }));
     return reply.status(ok ? 200 : 503).send({ ok, checks: shown });
   });
+  if (!internals) return;
   const metrics = { 200: { description: 'Prometheus text format', type: 'string' } };
   app.get('/metrics', { schema: { hide: true, response: metrics } }, async (req, reply) => {
     if (!canSeeInternals(deps, req)) throw appError('UNAUTHORIZED', 'Metrics need the scrape token');
