@@ -128,7 +128,7 @@ test('every route answers its declared statuses, each checked against the docume
   await t.deposit(b.userId, 10_000);
   const deposit = { userId: a.userId, amount: 1, reference: 'contract-forbidden' };
   await expect(403, 'POST', '/v1/admin/deposits', { token: a.token, body: deposit });
-  const r1 = Number(await freshRound(t.db.pool));
+  const r1 = Number(await freshRound(t.db.pool, t.deps.seeds));
   await expect(200, 'GET', '/v1/rounds/current');
   await expect(200, 'GET', `/v1/rounds/${r1}`);
   await expect(404, 'GET', '/v1/rounds/999999');
@@ -173,7 +173,7 @@ test('every route answers its declared statuses, each checked against the docume
   await expect(404, 'POST', '/v1/admin/withdrawals/999999/reject', { token: op });
 
   // the round closes (its seed revealed) as the next opens
-  const r2 = Number(await freshRound(t.db.pool));
+  const r2 = Number(await freshRound(t.db.pool, t.deps.seeds));
   const proof = await expect(200, 'GET', `/v1/fairness/verify?roundId=${r1}`);
   assert.equal(proof.ok, true);
   await expect(409, 'GET', `/v1/fairness/verify?roundId=${r2}`);
