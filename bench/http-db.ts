@@ -46,7 +46,9 @@ export async function preparePlayers(db: BenchDb, players: number, authSecret: s
   // libuv's thread pool that runs scrypt.
   await pooled(players, 4, async (i) => {
     const p = await createUser(db.pool, `bench_h${i}`, 'bench-password', 'player');
-    tokens[i] = await deps.tokens.issue(p);
+    // A day's lifetime: a ladder outlasts the default 15-minute access token, and a benchmark
+    // client does not renew.
+    tokens[i] = await deps.tokens.issue(p, 'access', 86_400);
     await deps.money.run({
       op: { type: 'deposit', userId: p.userId, amount: 10n ** 12n, reference: `bench-http-${i}` },
     });

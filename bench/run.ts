@@ -62,7 +62,8 @@ try {
   const players: { userId: bigint; token: string }[] = [];
   for (let i = 0; i < 200; i++) {
     const p = await createUser(db.pool, `bench_p${i}`, 'bench-password', 'player');
-    players.push({ userId: p.userId, token: await deps.tokens.issue(p) });
+    // A day's lifetime, whatever TOKEN_TTL_SECONDS says: a benchmark client does not renew.
+    players.push({ userId: p.userId, token: await deps.tokens.issue(p, 'access', 86_400) });
     await deps.money.run({
       op: { type: 'deposit', userId: p.userId, amount: 10n ** 12n, reference: `bench-${i}` },
     });
