@@ -7,7 +7,8 @@
 //    lag is sampled every second.
 // 3. The round is closed; the time from close to SETTLED is measured with the real workers
 //    (final pass, then LARGE_SETTLE_WORKERS settle workers sharing the round's chunks).
-// 4. The money invariants (runAudit) over everything.
+// 4. The money invariants: `verify` incremental from a checkpoint taken before the round (it
+//    proves the round's rows only), again with nothing new, then `verify --full` over everything.
 // 5. The ledger is grown to LARGE_PRELOAD_ROWS transfers (more deposits to the same players),
 //    and bet placement and the hot queries are measured before and after.
 // Results go to stdout, docs/benchmarks.md (between its large-bench markers) and, with --json,
@@ -295,6 +296,12 @@ interface LargeReport {
   chunks: number;
   auditSeconds: number;
   auditOk: boolean;
+  /** `verify` from the checkpoint taken before the round: the round's transfers and the round. */
+  verifyIncremental: { seconds: number; transfers: number; rounds: number };
+  /** `verify` right after it: nothing new. */
+  verifyNoopSeconds: number;
+  /** After the preload: `verify` from a checkpoint taken before the second sample, and `--full`. */
+  verifyAtScale: { ledgerRows: number; transfers: number; incrementalSeconds: number; fullSeconds: number };
   ledgerRows: { before: number; after: number };
   sampleBefore: Placement;
   sampleAfter: Placement;
@@ -320,8 +327,11 @@ function markdown(r: LargeReport): string {
     `| **close -> SETTLED** (final pass + ${r.chunks} chunks, ${SETTLE_WORKERS} settle workers) | **${f(r.closeToSettledSeconds, 1)} s** |`,
     `| settlement alone (plan -> SETTLED) | ${f(r.settleSeconds, 1)} s |`,
     `| rows written by settlement (settlement rows, payout and commission transfers, bet results) | ${f(r.settledRows)} (${f(r.settledRowsPerSecond)} rows/s over close -> SETTLED) |`,
-    `| \`runAudit\` (every invariant) over the result | ${r.auditOk ? 'all hold' : '**FAILED**'} in ${f(r.auditSeconds, 1)} s |`,
+    `| \`verify\` (incremental) from a checkpoint taken before the round: its ${f(r.verifyIncremental.transfers)} transfers and ${f(r.verifyIncremental.rounds)} round(s) | ${f(r.verifyIncremental.seconds, 1)} s |`,
+    `| \`verify\` (incremental) again, nothing new | ${f(r.verifyNoopSeconds, 2)} s |`,
+    `| \`verify --full\` (every invariant over everything) | ${r.auditOk ? 'all hold' : '**FAILED**'} in ${f(r.auditSeconds, 1)} s |`,
     `| ledger rows (transfers) before / after the preload | ${f(r.ledgerRows.before)} / ${f(r.ledgerRows.after)} |`,
+    `| at ${f(r.verifyAtScale.ledgerRows)} ledger rows: \`verify\` (incremental) over the second sample's ${f(r.verifyAtScale.transfers)} new transfers / \`verify --full\` | ${f(r.verifyAtScale.incrementalSeconds, 1)} s / ${f(r.verifyAtScale.fullSeconds, 1)} s |`,
     `| bet placement capacity (${f(r.sampleBefore.bets)} bets offered at ${f(r.sampleBefore.offeredPerSecond)}/s) before / after the preload | ${f(r.sampleBefore.perSecond)} / ${f(r.sampleAfter.perSecond)} bets/s, p50 ${f(r.sampleBefore.p50Ms, 0)} / ${f(r.sampleAfter.p50Ms, 0)} ms |`,
     '',
     `Hot queries, \`EXPLAIN ANALYZE\` (warm), before and after the preload:`,
@@ -352,6 +362,9 @@ try {
     startMatchWorker(workerDeps),
     ...(process.env.LARGE_NO_PROJECTION ? [] : startProjectionWorker(db.pool, deps.metrics, logger)),
   );
+  // The checkpoint the incremental verify after the round starts from (not measured).
+  const checkpoint = await runAudit(db.pool);
+  if (!checkpoint.ok) throw new Error(formatAudit(checkpoint));
   const lag = sampleLag();
   progress(`placing ${BETS} bets into round ${round.id}`);
   const placement = await placeBets(round.id, users, 'big', RATE);
@@ -394,11 +407,27 @@ try {
   await Promise.all(workers.splice(0).map((w) => w.stop()));
   await settlePool.end();
 
-  progress('auditing every invariant');
+  progress('verify: incremental, incremental with nothing new, full');
   let auditStarted = performance.now();
-  const audit = await runAudit(db.pool);
+  const incremental = await runAudit(db.pool);
+  const verifyIncremental = {
+    seconds: seconds(auditStarted),
+    transfers: incremental.proved.transfers,
+    rounds: incremental.proved.rounds,
+  };
+  auditStarted = performance.now();
+  const noop = await runAudit(db.pool);
+  const verifyNoopSeconds = seconds(auditStarted);
+  auditStarted = performance.now();
+  const audit = await runAudit(db.pool, { full: true });
   const auditSeconds = seconds(auditStarted);
-  if (!audit.ok) console.error(formatAudit(audit));
+  for (const r of [incremental, noop, audit]) {
+    if (!r.ok) console.error(formatAudit(r));
+    const perCheck = r.checks.map((c) => `${c.invariant} ${c.ms}`).join(', ');
+    progress(
+      `verify ${r.mode}: ${r.proved.transfers} transfers, ${r.proved.rounds} rounds, ${r.proved.seconds} s (ms: ${perCheck})`,
+    );
+  }
 
   // Before and after ten million ledger rows: the same sample of bets, the same hot queries.
   const sample = users.slice(0, SAMPLE_BETS);
@@ -425,6 +454,9 @@ try {
   }
   await db.pool.query('ANALYZE');
   const ledgerAfter = await count('SELECT count(*) AS n FROM transfers');
+  progress('verify: the checkpoint catches up with the preload (not measured)');
+  const caughtUp = await runAudit(db.pool);
+  if (!caughtUp.ok) console.error(formatAudit(caughtUp));
   const sampleRound2 = await withTransaction(db.pool, (c) =>
     openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }, deps.seeds),
   ).catch(async () => {
@@ -436,6 +468,19 @@ try {
   });
   const sampleAfter = await placeBets(sampleRound2.id, sample, 'sample-after', SAMPLE_RATE);
   const queriesAfter = await explain(hotQueries(round.id, probeUser, probeAccount));
+  progress('verify at scale: incremental over the second sample, then full');
+  auditStarted = performance.now();
+  const atScale = await runAudit(db.pool);
+  const atScaleSeconds = seconds(auditStarted);
+  auditStarted = performance.now();
+  const atScaleFull = await runAudit(db.pool, { full: true });
+  const verifyAtScale = {
+    ledgerRows: await count('SELECT count(*) AS n FROM transfers'),
+    transfers: atScale.proved.transfers,
+    incrementalSeconds: atScaleSeconds,
+    fullSeconds: seconds(auditStarted),
+  };
+  for (const r of [atScale, atScaleFull]) if (!r.ok) console.error(formatAudit(r));
 
   const report: LargeReport = {
     machine: machine(),
@@ -460,7 +505,10 @@ try {
     settledRowsPerSecond: settledRows / closeToSettledSeconds,
     chunks: settle.chunks,
     auditSeconds,
-    auditOk: audit.ok,
+    auditOk: audit.ok && incremental.ok && noop.ok && caughtUp.ok && atScale.ok && atScaleFull.ok,
+    verifyIncremental,
+    verifyNoopSeconds,
+    verifyAtScale,
     ledgerRows: { before: ledgerBefore, after: ledgerAfter },
     sampleBefore,
     sampleAfter,
@@ -468,7 +516,8 @@ try {
     queriesAfter,
   };
   console.log(markdown(report));
-  writeDocs(report);
+  // A reduced run (LARGE_NO_DOCS=1) leaves the million-bet figures in docs/benchmarks.md alone.
+  if (!process.env.LARGE_NO_DOCS) writeDocs(report);
   if (JSON_OUT) {
     console.log(
       JSON.stringify({
@@ -481,11 +530,14 @@ try {
           projectionLagSecondsAtPeak: report.projectionLagAtPeak.seconds,
           ledgerRows: report.ledgerRows.after,
           auditOk: report.auditOk,
+          verifyIncrementalSeconds: report.verifyIncremental.seconds,
+          verifyFullSeconds: report.auditSeconds,
+          verifyAtScale: report.verifyAtScale,
         },
       }),
     );
   }
-  if (!audit.ok) process.exitCode = 1;
+  if (!report.auditOk) process.exitCode = 1;
 } finally {
   await Promise.all(workers.map((w) => w.stop()));
   if (process.env.LARGE_KEEP_DATABASE) progress(`kept ${db.url}`);

@@ -4,7 +4,7 @@
 // only from transactions older than every one still running (src/ledger/projection.ts), so a
 // transfer with a lower id that commits after the run is still proved by the next one.
 import type { Pool, Queryable } from './db/pool.ts';
-import type { Check, VerifyScope } from './ledger/verify.ts';
+import { rowValue, type Check, type VerifyScope } from './ledger/verify.ts';
 
 export interface Checkpoint {
   lastTxid: string;
@@ -31,8 +31,6 @@ function digits(v: string | bigint): string {
   if (!/^\d{1,20}$/.test(s)) throw new Error(`not an unsigned integer: ${JSON.stringify(s)}`);
   return s;
 }
-
-const rowValue = (txid: string, id: string | bigint) => `('${digits(txid)}'::xid8, ${digits(id)}::bigint)`;
 
 /**
  * The checkpoint every one of `checks` was proved up to, or undefined when the run must be full:
@@ -99,9 +97,10 @@ export async function scopeRun(db: Queryable, pool: Pool, cp: Checkpoint | undef
     fresh,
     cursor,
     carried: cp ? 'verify_balances' : '(SELECT NULL::bigint AS account_id, 0::bigint AS balance WHERE false)',
-    // Keys are proved by age: an hour of slack covers any transaction still writing its key.
+    // Keys are proved by age. A key is written in the transaction of its money movement (short:
+    // 30 s per statement), so ten minutes of slack covers any that was still running at the last run.
     keysSince: cp
-      ? `('${cp.provedAt.toISOString()}'::timestamptz - interval '1 hour')`
+      ? `('${cp.provedAt.toISOString()}'::timestamptz - interval '10 minutes')`
       : `'-infinity'::timestamptz`,
   };
   const transfers = Number(
@@ -109,7 +108,8 @@ export async function scopeRun(db: Queryable, pool: Pool, cp: Checkpoint | undef
   );
   if (!cp) {
     const rounds = Number((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM rounds')).rows[0]!.n);
-    return { scope: { ...base, rounds: 'SELECT id FROM rounds' }, horizon, from, transfers, rounds };
+    const scope = { ...base, rounds: 'SELECT id FROM rounds', roundIn: () => 'true' };
+    return { scope, horizon, from, transfers, rounds };
   }
   // Rounds in play (their bets still move), rounds final since the checkpoint, and final rounds
   // a fresh transfer touches (by round, bet or escrow account): a late or forged row is proved.
@@ -119,8 +119,8 @@ export async function scopeRun(db: Queryable, pool: Pool, cp: Checkpoint | undef
        UNION SELECT id FROM rounds r
          WHERE r.id > $1 AND r.status IN ${FINAL}
            AND r.id <> ALL (SELECT unnest(proved_rounds) FROM verify_checkpoints)
-       UNION SELECT coalesce(f.round_id, b.round_id) FROM ${fresh} f LEFT JOIN bets b ON b.id = f.bet_id
-         WHERE f.round_id IS NOT NULL OR f.bet_id IS NOT NULL
+       UNION SELECT f.round_id FROM ${fresh} f WHERE f.round_id IS NOT NULL
+       UNION SELECT b.round_id FROM ${fresh} f JOIN bets b ON b.id = f.bet_id WHERE f.round_id IS NULL
        UNION SELECT a.round_id FROM accounts a
          WHERE a.kind = 'escrow' AND a.id IN (SELECT credit_account_id FROM ${fresh} f
                                               UNION SELECT debit_account_id FROM ${fresh} f)) s
@@ -129,7 +129,11 @@ export async function scopeRun(db: Queryable, pool: Pool, cp: Checkpoint | undef
   );
   const ids = rows[0]!.ids.map(digits);
   return {
-    scope: { ...base, rounds: `SELECT unnest('{${ids.join(',')}}'::bigint[]) AS id` },
+    scope: {
+      ...base,
+      rounds: `SELECT unnest('{${ids.join(',')}}'::bigint[]) AS id`,
+      roundIn: (column: string) => `${column} = ANY ('{${ids.join(',')}}'::bigint[])`,
+    },
     horizon,
     from,
     transfers,

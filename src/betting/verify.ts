@@ -18,25 +18,24 @@ export const exactlyOnceSettlement: Check = {
   find: (s) =>
     offending(
       s.db,
-      `WITH scope AS (${s.rounds})
-       SELECT want.name AS missing_unique_index FROM (VALUES ('transfers_once_round_payout'), ('transfers_once_commission'),
+      `SELECT want.name AS missing_unique_index FROM (VALUES ('transfers_once_round_payout'), ('transfers_once_commission'),
           ('transfers_once_cancel'), ('transfers_once_stake'), ('round_settlements_pkey')) AS want(name)
        WHERE NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = want.name AND schemaname = current_schema())
        UNION ALL
        SELECT 'round ' || r.id || ' player ' || b.user_id || ' has bets but no settlement'
        FROM rounds r JOIN bets b ON b.round_id = r.id
-       WHERE r.id IN (SELECT id FROM scope) AND r.status IN ('SETTLED', 'VOID')
+       WHERE ${s.roundIn('r.id')} AND r.status IN ('SETTLED', 'VOID')
          AND NOT EXISTS (SELECT 1 FROM round_settlements s WHERE s.round_id = r.id AND s.user_id = b.user_id)
        UNION ALL
        SELECT 'round ' || s.round_id || ' player ' || s.user_id || ' received ' || s.received || ' but was paid ' || coalesce(t.paid, 0)
        FROM round_settlements s LEFT JOIN LATERAL (
          SELECT sum(amount) AS paid FROM transfers t
          WHERE t.round_id = s.round_id AND t.user_id = s.user_id AND t.kind IN ('settlement', 'void_refund')) t ON true
-       WHERE s.round_id IN (SELECT id FROM scope) AND s.received <> coalesce(t.paid, 0)
+       WHERE ${s.roundIn('s.round_id')} AND s.received <> coalesce(t.paid, 0)
        UNION ALL
        SELECT 'bet ' || b.id || ' cancelled ' || b.cancelled_amount || ' but refunded ' || coalesce(t.amount, 0)
        FROM bets b LEFT JOIN transfers t ON t.kind = 'cancel_refund' AND t.bet_id = b.id
-       WHERE b.round_id IN (SELECT id FROM scope) AND b.cancelled_amount <> coalesce(t.amount, 0)`,
+       WHERE ${s.roundIn('b.round_id')} AND b.cancelled_amount <> coalesce(t.amount, 0)`,
     ),
 };
 
@@ -50,15 +49,14 @@ export const escrowEmpty: Check = {
   find: (s) =>
     offending(
       s.db,
-      `WITH scope AS (${s.rounds}),
-         touched AS (SELECT credit_account_id AS id FROM ${s.fresh} f UNION SELECT debit_account_id FROM ${s.fresh} f)
+      `WITH touched AS (SELECT credit_account_id AS id FROM ${s.fresh} f UNION SELECT debit_account_id FROM ${s.fresh} f)
        SELECT r.id AS round_id, r.status, coalesce(c.balance, 0) + coalesce(cr.s, 0) - coalesce(db.s, 0) AS escrow_balance
        FROM rounds r JOIN accounts a ON a.kind = 'escrow' AND a.round_id = r.id
        LEFT JOIN ${s.carried} c ON c.account_id = a.id
        LEFT JOIN LATERAL (SELECT sum(amount) AS s FROM ${s.fresh} f WHERE f.credit_account_id = a.id) cr ON true
        LEFT JOIN LATERAL (SELECT sum(amount) AS s FROM ${s.fresh} f WHERE f.debit_account_id = a.id) db ON true
        WHERE r.status IN ('SETTLED', 'VOID')
-         AND (r.id IN (SELECT id FROM scope)${s.full ? '' : ' OR a.id IN (SELECT id FROM touched)'})
+         AND (${s.roundIn('r.id')}${s.full ? '' : ' OR a.id IN (SELECT id FROM touched)'})
          AND coalesce(c.balance, 0) + coalesce(cr.s, 0) - coalesce(db.s, 0) <> 0`,
     ),
 };
@@ -72,19 +70,18 @@ export const matchesConsistent: Check = {
   find: (s) =>
     offending(
       s.db,
-      `WITH scope AS (${s.rounds})
-       SELECT 'match ' || m.id || ' pairs ' || a.user_id || '/' || b.user_id || ' ' || a.side || '/' || b.side AS problem
+      `SELECT 'match ' || m.id || ' pairs ' || a.user_id || '/' || b.user_id || ' ' || a.side || '/' || b.side AS problem
        FROM matches m JOIN bets a ON a.id = m.bet_id JOIN bets b ON b.id = m.against_bet_id
-       WHERE m.round_id IN (SELECT id FROM scope)
+       WHERE ${s.roundIn('m.round_id')}
          AND (a.user_id = b.user_id OR a.side = b.side OR a.round_id <> m.round_id OR b.round_id <> m.round_id)
        UNION ALL
        SELECT 'bet ' || b.id || ' matched_amount ' || b.matched_amount || ' but matches sum to ' || coalesce(x.s, 0)
        FROM bets b LEFT JOIN LATERAL (
          SELECT sum(amount) AS s FROM matches WHERE bet_id = b.id OR against_bet_id = b.id) x ON true
-       WHERE b.round_id IN (SELECT id FROM scope) AND b.matched_amount <> coalesce(x.s, 0)
+       WHERE ${s.roundIn('b.round_id')} AND b.matched_amount <> coalesce(x.s, 0)
        UNION ALL
        SELECT 'bet ' || b.id || ' payout ' || b.payout || ' + refund ' || b.refund || ' exceeds its stake'
-       FROM bets b WHERE b.round_id IN (SELECT id FROM scope) AND b.status = 'SETTLED' AND b.payout + b.refund > 2 * b.amount`,
+       FROM bets b WHERE ${s.roundIn('b.round_id')} AND b.status = 'SETTLED' AND b.payout + b.refund > 2 * b.amount`,
     ),
 };
 
@@ -95,14 +92,13 @@ export const acknowledgedBetsKept: Check = {
   okDetail:
     'each bet has exactly its stake transfer; each 202 answer has its bet; final rounds have only final bets (SETTLED, VOID or CANCELLED), and a settling round only for its paid players',
   incremental:
-    'the bets of the rounds in scope; idempotency keys created since an hour before the last run began (kept keys are bounded by IDEMPOTENCY_RETENTION_HOURS anyway)',
+    'the bets of the rounds in scope; idempotency keys created since ten minutes before the last run began (kept keys are bounded by IDEMPOTENCY_RETENTION_HOURS anyway)',
   find: (s) =>
     offending(
       s.db,
-      `WITH scope AS (${s.rounds})
-       SELECT 'bet ' || b.id || ' has stake ' || coalesce(t.amount, 0) || ' for amount ' || b.amount AS problem
+      `SELECT 'bet ' || b.id || ' has stake ' || coalesce(t.amount, 0) || ' for amount ' || b.amount AS problem
        FROM bets b LEFT JOIN transfers t ON t.kind = 'stake' AND t.bet_id = b.id
-       WHERE b.round_id IN (SELECT id FROM scope) AND t.amount IS DISTINCT FROM b.amount
+       WHERE ${s.roundIn('b.round_id')} AND t.amount IS DISTINCT FROM b.amount
        UNION ALL
        SELECT 'answered 202 for bet ' || (k.response ->> 'betId') || ' which does not exist'
        FROM idempotency_keys k
@@ -111,7 +107,7 @@ export const acknowledgedBetsKept: Check = {
        UNION ALL
        SELECT 'bet ' || b.id || ' is ' || b.status || ' in a ' || r.status || ' round'
        FROM bets b JOIN rounds r ON r.id = b.round_id
-       WHERE r.id IN (SELECT id FROM scope)
+       WHERE ${s.roundIn('r.id')}
          AND ((r.status IN ('SETTLED', 'VOID') AND b.status NOT IN ('SETTLED', 'VOID', 'CANCELLED'))
           OR (r.status NOT IN ('SETTLED', 'VOID') AND b.status IN ('SETTLED', 'VOID')
               -- A round settling in chunks: its paid players' bets are SETTLED already.
@@ -129,16 +125,15 @@ export const roundTotalsKept: Check = {
   find: (s) =>
     offending(
       s.db,
-      `WITH scope AS (${s.rounds})
-       SELECT coalesce(b.round_id, t.round_id) AS round_id, coalesce(b.side, t.side) AS side,
+      `SELECT coalesce(b.round_id, t.round_id) AS round_id, coalesce(b.side, t.side) AS side,
               b.bets AS bets, t.bets AS totals_bets, b.staked, t.staked AS totals_staked,
               b.matched, t.matched AS totals_matched, b.cancelled, t.cancelled AS totals_cancelled
        FROM (SELECT round_id, side, count(*) AS bets, sum(amount) AS staked, sum(matched_amount) AS matched,
                     sum(cancelled_amount) AS cancelled FROM bets
-             WHERE round_id IN (SELECT id FROM scope) GROUP BY round_id, side) b
+             WHERE ${s.roundIn('round_id')} GROUP BY round_id, side) b
        FULL JOIN (SELECT round_id, side, sum(bets) AS bets, sum(staked) AS staked, sum(matched) AS matched,
                     sum(cancelled) AS cancelled FROM round_totals
-                  WHERE round_id IN (SELECT id FROM scope) GROUP BY round_id, side) t
+                  WHERE ${s.roundIn('round_id')} GROUP BY round_id, side) t
          ON t.round_id = b.round_id AND t.side = b.side
        WHERE (b.bets, b.staked, b.matched, b.cancelled) IS DISTINCT FROM (t.bets, t.staked, t.matched, t.cancelled)`,
     ),

@@ -10,6 +10,8 @@ export interface CheckResult {
   ok: boolean;
   detail: string;
   violations?: unknown[];
+  /** How long the check took in this run. */
+  ms?: number;
 }
 
 /** What one audit run proves. Every SQL fragment below reads the run's one snapshot. */
@@ -27,6 +29,8 @@ export interface VerifyScope {
   cursor: string;
   /** SQL relation (id): the rounds this run proves. */
   rounds: string;
+  /** SQL predicate: `column` (a round id) is one of the rounds this run proves (an index condition). */
+  roundIn(column: string): string;
   /** SQL timestamptz: idempotency keys created from then on are proved. */
   keysSince: string;
 }
@@ -44,6 +48,15 @@ export interface Check {
 }
 
 const SAMPLE = 10;
+
+/** A (txid, id) position as SQL; its parts come back from the database as text, and only digits pass. */
+export function rowValue(txid: string, id: string | bigint): string {
+  const digits = (v: string) => {
+    if (!/^\d{1,20}$/.test(v)) throw new Error(`not an unsigned integer: ${JSON.stringify(v)}`);
+    return v;
+  };
+  return `('${digits(txid)}'::xid8, ${digits(id.toString())}::bigint)`;
+}
 
 /** At most a sample of the rows `sql` returns, bigints as strings (JSON-safe). */
 export async function offending(db: Queryable, sql: string, params: unknown[] = []): Promise<unknown[]> {
@@ -65,10 +78,15 @@ export function checkResult(check: Check, violations: unknown[]): CheckResult {
  * fresh transfers. O(accounts + fresh transfers), never O(ledger) in an incremental run.
  */
 export const balances = (s: VerifyScope) => `
-  SELECT account_id, sum(delta)::bigint AS balance FROM (
-    SELECT account_id, balance AS delta FROM ${s.carried} c
-    UNION ALL SELECT credit_account_id, amount FROM ${s.fresh} f
-    UNION ALL SELECT debit_account_id, -amount FROM ${s.fresh} f) m GROUP BY account_id`;
+  SELECT coalesce(c.account_id, d.account_id) AS account_id, coalesce(c.balance, 0) + coalesce(d.delta, 0) AS balance
+  FROM ${s.carried} c FULL JOIN (${movements(s.fresh)}) d ON d.account_id = c.account_id`;
+
+/** Per account, what the transfers of `transfers` (an SQL relation) move: credits minus debits. */
+export const movements = (transfers: string, where = 'true') => `
+  SELECT account_id, sum(delta)::bigint AS delta FROM (
+    SELECT credit_account_id AS account_id, amount AS delta FROM ${transfers} t WHERE ${where}
+    UNION ALL SELECT debit_account_id, -amount FROM ${transfers} t WHERE ${where}) m
+  GROUP BY account_id`;
 
 export const integerMoney: Check = {
   id: 'integer-money',
@@ -136,7 +154,10 @@ export const doubleEntry: Check = {
           OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = t.credit_account_id)`,
     );
     const { rows } = await s.db.query<{ total: bigint | null }>(
-      `SELECT sum(balance)::bigint AS total FROM (${balances(s)}) b`,
+      // The sum of the balances without grouping by account: carried total plus what fresh rows move.
+      `SELECT (coalesce((SELECT sum(balance) FROM ${s.carried} c), 0)
+               + coalesce((SELECT sum(amount) FROM ${s.fresh} f), 0)
+               - coalesce((SELECT sum(amount) FROM ${s.fresh} f), 0))::bigint AS total`,
     );
     const total = rows[0]?.total ?? 0n;
     if (total !== 0n)
@@ -185,23 +206,31 @@ export const projectionMatches: Check = {
     'every projected balance against the carried sums moved to the projection watermark: O(accounts + the distance between the watermark and the checkpoint)',
   // The ledger at the watermark W = carried (at checkpoint C) + fresh transfers up to W, minus
   // the transfers between W and C when the projection is behind the checkpoint.
-  find: (s) =>
-    offending(
+  find: async (s) => {
+    const w = (
+      await s.db.query<{ txid: string; id: bigint }>(
+        `SELECT last_txid::text AS txid, last_id AS id FROM projection_state WHERE name = 'wallet_balance'`,
+      )
+    ).rows[0];
+    const watermark = w ? rowValue(w.txid, w.id) : rowValue('0', 0n);
+    return offending(
       s.db,
-      `WITH w AS (SELECT last_txid, last_id FROM projection_state WHERE name = 'wallet_balance'),
-         moves AS (
-           SELECT account_id, balance AS delta FROM ${s.carried} c
-           UNION ALL SELECT credit_account_id, amount FROM ${s.fresh} t, w WHERE (t.txid, t.id) <= (w.last_txid, w.last_id)
-           UNION ALL SELECT debit_account_id, -amount FROM ${s.fresh} t, w WHERE (t.txid, t.id) <= (w.last_txid, w.last_id)
-           UNION ALL SELECT credit_account_id, -amount FROM transfers t, w
-             WHERE (t.txid, t.id) > (w.last_txid, w.last_id) AND (t.txid, t.id) <= ${s.cursor}
-           UNION ALL SELECT debit_account_id, amount FROM transfers t, w
-             WHERE (t.txid, t.id) > (w.last_txid, w.last_id) AND (t.txid, t.id) <= ${s.cursor}),
-         seen AS (SELECT account_id, sum(delta)::bigint AS balance FROM moves GROUP BY account_id)
+      `WITH moved AS (
+         SELECT account_id, sum(delta)::bigint AS delta FROM (
+           SELECT account_id, delta FROM (${movements(s.fresh, `(t.txid, t.id) <= ${watermark}`)}) ahead
+           UNION ALL SELECT account_id, -delta FROM (${movements(
+             'transfers',
+             `(t.txid, t.id) > ${watermark} AND (t.txid, t.id) <= ${s.cursor}`,
+           )}) behind) m
+         GROUP BY account_id),
+       seen AS (
+         SELECT coalesce(c.account_id, d.account_id) AS account_id, coalesce(c.balance, 0) + coalesce(d.delta, 0) AS balance
+         FROM ${s.carried} c FULL JOIN moved d ON d.account_id = c.account_id)
        SELECT coalesce(s.account_id, b.account_id) AS account_id, s.balance AS ledger, b.balance AS projected
        FROM seen s FULL JOIN account_balance b ON b.account_id = s.account_id
        WHERE coalesce(s.balance, 0) <> coalesce(b.balance, 0)`,
-    ),
+    );
+  },
 };
 
 export const idempotencyEnforced: Check = {
