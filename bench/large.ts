@@ -260,14 +260,19 @@ function hotQueries(roundId: bigint, userId: bigint, accountId: bigint): HotQuer
       params: [accountId],
     },
     {
-      name: 'stake once per bet (I5 key probe)',
-      sql: `SELECT 1 FROM transfers WHERE kind = 'stake' AND bet_id = $1`,
-      params: [1],
+      name: 'stake once per bet (I5 key probe, transfer_keys)',
+      sql: `SELECT 1 FROM transfer_keys WHERE round_id = $1 AND scope = 'stake' AND key = $2`,
+      params: [roundId, '1'],
     },
     {
-      name: 'settlement once per (round, player) (I5 key probe)',
-      sql: `SELECT 1 FROM transfers WHERE kind IN ('settlement', 'void_refund') AND round_id = $1 AND user_id = $2`,
-      params: [roundId, userId],
+      name: 'settlement once per (round, player) (I5 key probe, transfer_keys)',
+      sql: `SELECT 1 FROM transfer_keys WHERE round_id = $1 AND scope = 'payout' AND key = $2`,
+      params: [roundId, String(userId)],
+    },
+    {
+      name: 'a bet by its id alone (GET /v1/bets/:id, cancel)',
+      sql: 'SELECT * FROM bets WHERE id = $1',
+      params: [1],
     },
     {
       name: 'unbooked bets of a round (matching pass)',

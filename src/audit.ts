@@ -6,6 +6,7 @@ import { advanceCheckpoint, readCheckpoint, scopeRun, type Position } from './au
 import { bettingChecks } from './betting/verify.ts';
 import type { Pool, PoolClient } from './db/pool.ts';
 import { checkResult, ledgerChecks, type Check, type CheckResult } from './ledger/verify.ts';
+import { transferKeysComplete } from './ledger/verify-keys.ts';
 
 export interface AuditReport {
   ok: boolean;
@@ -25,7 +26,7 @@ export interface AuditOptions {
 }
 
 /** Each check is one entry: add it here and its first run is a full one (it has no checkpoint). */
-export const allChecks: Check[] = [...ledgerChecks, ...bettingChecks];
+export const allChecks: Check[] = [...ledgerChecks, transferKeysComplete, ...bettingChecks];
 
 // One run advances the checkpoint at a time; "colorver" in ASCII.
 const VERIFY_LOCK = 0x636f6c6f72766572n;

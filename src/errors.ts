@@ -62,6 +62,7 @@ export const appError = (code: ErrorCode, message?: string, details?: unknown): 
 interface PgErrorLike {
   code?: string;
   constraint?: string;
+  message?: string;
 }
 
 const isPgError = (err: unknown): err is PgErrorLike =>
@@ -72,6 +73,10 @@ export function fromPgError(err: unknown): AppError | undefined {
   if (!isPgError(err)) return undefined;
   if (err.code === '23514' && err.constraint === 'wallet_never_negative')
     return appError('INSUFFICIENT_FUNDS');
+  // A row beyond the last partition (the scheduler leader creates them ahead; it fell behind or
+  // is down): the write may be retried once it catches up. Not the client's fault, not a crash.
+  if (err.code === '23514' && /^no partition of relation/.test(err.message ?? ''))
+    return appError('UNAVAILABLE', 'The ledger is not ready for this write; retry shortly');
   // Text PostgreSQL cannot store (a NUL byte, an invalid encoding) is bad input, not a crash.
   if (err.code === '22021' || err.code === '22P05')
     return appError('VALIDATION', 'The request contains characters that cannot be stored');

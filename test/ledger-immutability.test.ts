@@ -82,10 +82,14 @@ test('UPDATE and DELETE on accounts are refused', async () => {
   assert.equal((await refused('DELETE FROM accounts WHERE id = $1', [wallet])).code, '42501');
 });
 
+// Each carries a fresh deposit reference and withdrawal id, so its exactly-once key
+// (transfer_has_its_key, transfer_keys) is never what refuses it.
+let nextKey = 1_000_000;
 const insertTransfer = (debit: bigint, credit: bigint, amount: string | number, kind = 'deposit') =>
   refused(
-    `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id) VALUES ($1, $2, $3, $4, $5)`,
-    [debit, credit, amount, kind, userId],
+    `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, reference, withdrawal_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [debit, credit, amount, kind, userId, `immutability-${++nextKey}`, nextKey],
   );
 
 test('a transfer of zero or a negative amount is refused', async () => {
@@ -115,6 +119,7 @@ test('a transfer that would take a wallet below zero is refused by wallet_never_
       creditAccountId: cash,
       amount: 1001n,
       kind: 'withdrawal_post',
+      withdrawalId: 424242n,
     }),
     (e: unknown) => e instanceof AppError && e.code === 'INSUFFICIENT_FUNDS',
   );
@@ -123,7 +128,8 @@ test('a transfer that would take a wallet below zero is refused by wallet_never_
   try {
     await client.query('BEGIN');
     await client.query(
-      `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id) VALUES ($1, $2, 1000, 'withdrawal_post', $3)`,
+      `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, withdrawal_id)
+       VALUES ($1, $2, 1000, 'withdrawal_post', $3, 424243)`,
       [wallet, cash, userId],
     );
     const { rows } = await client.query<{ balance: bigint }>(

@@ -145,8 +145,8 @@ test('I3: a transfer into an account that does not exist', async () => {
   await expectBroken(
     async ({ db }) => {
       await db.pool.query(
-        `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind)
-       VALUES ((SELECT id FROM accounts WHERE kind = 'house'), 999999, 5, 'commission')`,
+        `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, round_id, user_id)
+       VALUES ((SELECT id FROM accounts WHERE kind = 'house'), 999999, 5, 'commission', 1, 999999)`,
       );
     },
     ['I3'],
@@ -158,8 +158,8 @@ test('I3: a transfer from an account to itself', async () => {
     async ({ db }) => {
       await db.pool.query('ALTER TABLE transfers DROP CONSTRAINT transfer_between_two_accounts');
       await db.pool.query(
-        `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind)
-       SELECT id, id, 5, 'commission' FROM accounts WHERE kind = 'house'`,
+        `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, round_id, user_id)
+       SELECT id, id, 5, 'commission', 1, 999998 FROM accounts WHERE kind = 'house'`,
       );
     },
     ['I3'],
@@ -191,8 +191,9 @@ test('I2, I4 and I7: an amount changed with the triggers left disabled', async (
         [wallet],
       );
     },
-    ['I2', 'I4', 'I7'],
-    { incremental: ['I2', 'I4'] }, // I4: its guard trigger is off (catalog), not the old row
+    // K: DISABLE TRIGGER USER also turns off the trigger that writes the exactly-once keys.
+    ['I2', 'I4', 'I7', 'K'],
+    { incremental: ['I2', 'I4', 'K'] }, // I4 and K: their triggers are off (catalog), not the old row
   );
 });
 
@@ -211,8 +212,8 @@ test('I4: a wallet taken below zero with the guard constraint dropped', async ()
     async ({ db, wallet, userId }) => {
       await db.pool.query('ALTER TABLE wallet_guard DROP CONSTRAINT wallet_never_negative');
       await db.pool.query(
-        `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id)
-       VALUES ($1, (SELECT id FROM accounts WHERE kind = 'cash'), 100000, 'withdrawal_post', $2)`,
+        `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, withdrawal_id)
+       VALUES ($1, (SELECT id FROM accounts WHERE kind = 'cash'), 100000, 'withdrawal_post', $2, 999997)`,
         [wallet, userId],
       );
     },
@@ -229,13 +230,23 @@ test('I7: a projected balance that differs from the ledger', async () => {
   );
 });
 
-test('I5 and I8: the natural-key unique indexes dropped', async () => {
+test('I5 and I8: the exactly-once keys (transfer_keys) lose their primary key', async () => {
   await expectBroken(
     async ({ db }) => {
-      await db.pool.query('DROP INDEX transfers_once_deposit');
-      await db.pool.query('DROP INDEX transfers_once_stake');
+      await db.pool.query('ALTER TABLE transfer_keys DROP CONSTRAINT transfer_keys_pkey');
     },
     ['I5', 'I8'],
+  );
+});
+
+test('K: a transfer whose exactly-once key row is gone', async () => {
+  await expectBroken(
+    async ({ db }) => {
+      await db.pool.query('ALTER TABLE transfer_keys DISABLE TRIGGER transfer_keys_append_only');
+      await db.pool.query(`DELETE FROM transfer_keys WHERE scope = 'deposit'`);
+    },
+    ['K'],
+    { incremental: [] }, // the deposits are older than the checkpoint: only a full run re-proves them
   );
 });
 

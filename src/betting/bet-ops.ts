@@ -51,7 +51,11 @@ export function betHandlers(limits: BetLimits) {
     // Bring the book up to date first: the cancel comes after the bet's arrival, so whatever
     // the bet would have matched on arrival stays matched.
     await runMatchPass(client, found.round_id);
-    const { rows } = await client.query<BetRow>('SELECT * FROM bets WHERE id = $1 FOR UPDATE', [op.betId]);
+    // With the round too: bets are partitioned by round, so the lock touches one partition.
+    const { rows } = await client.query<BetRow>(
+      'SELECT * FROM bets WHERE id = $1 AND round_id = $2 FOR UPDATE',
+      [op.betId, found.round_id],
+    );
     const bet = rows[0]!;
     const unmatched = bet.amount - bet.matched_amount - bet.cancelled_amount;
     if (unmatched <= 0n)
@@ -59,8 +63,8 @@ export function betHandlers(limits: BetLimits) {
     const updated = await client.query<BetRow>(
       `UPDATE bets SET cancelled_amount = cancelled_amount + $2,
          status = CASE WHEN matched_amount = 0 THEN 'CANCELLED' ELSE 'MATCHED' END
-       WHERE id = $1 RETURNING *`,
-      [op.betId, unmatched],
+       WHERE id = $1 AND round_id = $3 RETURNING *`,
+      [op.betId, unmatched, found.round_id],
     );
     const wallet = await playerWalletId(client, op.userId);
     await postTransfer(client, {

@@ -18,8 +18,7 @@ export const exactlyOnceSettlement: Check = {
   find: (s) =>
     offending(
       s.db,
-      `SELECT want.name AS missing_unique_index FROM (VALUES ('transfers_once_round_payout'), ('transfers_once_commission'),
-          ('transfers_once_cancel'), ('transfers_once_stake'), ('round_settlements_pkey')) AS want(name)
+      `SELECT want.name AS missing_unique_index FROM (VALUES ('transfer_keys_pkey'), ('round_settlements_pkey')) AS want(name)
        WHERE NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = want.name AND schemaname = current_schema())
        UNION ALL
        SELECT 'round ' || r.id || ' player ' || b.user_id || ' has bets but no settlement'
@@ -29,12 +28,15 @@ export const exactlyOnceSettlement: Check = {
        UNION ALL
        SELECT 'round ' || s.round_id || ' player ' || s.user_id || ' received ' || s.received || ' but was paid ' || coalesce(t.paid, 0)
        FROM round_settlements s LEFT JOIN LATERAL (
-         SELECT sum(amount) AS paid FROM transfers t
-         WHERE t.round_id = s.round_id AND t.user_id = s.user_id AND t.kind IN ('settlement', 'void_refund')) t ON true
+         -- Through the exactly-once key (transfers is partitioned by id; check K proves the keys).
+         SELECT sum(t.amount) AS paid FROM transfer_keys k JOIN transfers t ON t.id = k.transfer_id
+         WHERE k.round_id = s.round_id AND k.scope = 'payout' AND k.key = s.user_id::text) t ON true
        WHERE ${s.roundIn('s.round_id')} AND s.received <> coalesce(t.paid, 0)
        UNION ALL
        SELECT 'bet ' || b.id || ' cancelled ' || b.cancelled_amount || ' but refunded ' || coalesce(t.amount, 0)
-       FROM bets b LEFT JOIN transfers t ON t.kind = 'cancel_refund' AND t.bet_id = b.id
+       FROM bets b LEFT JOIN LATERAL (
+         SELECT t.amount FROM transfer_keys k JOIN transfers t ON t.id = k.transfer_id
+         WHERE k.round_id = b.round_id AND k.scope = 'cancel' AND k.key = b.id::text) t ON true
        WHERE ${s.roundIn('b.round_id')} AND b.cancelled_amount <> coalesce(t.amount, 0)`,
     ),
 };
@@ -77,7 +79,9 @@ export const matchesConsistent: Check = {
        UNION ALL
        SELECT 'bet ' || b.id || ' matched_amount ' || b.matched_amount || ' but matches sum to ' || coalesce(x.s, 0)
        FROM bets b LEFT JOIN LATERAL (
-         SELECT sum(amount) AS s FROM matches WHERE bet_id = b.id OR against_bet_id = b.id) x ON true
+         -- The round first: matches are partitioned by round and indexed (round_id, bet_id, ...).
+         SELECT sum(amount) AS s FROM matches
+         WHERE round_id = b.round_id AND (bet_id = b.id OR against_bet_id = b.id)) x ON true
        WHERE ${s.roundIn('b.round_id')} AND b.matched_amount <> coalesce(x.s, 0)
        UNION ALL
        SELECT 'bet ' || b.id || ' payout ' || b.payout || ' + refund ' || b.refund || ' exceeds its stake'
@@ -97,13 +101,19 @@ export const acknowledgedBetsKept: Check = {
     offending(
       s.db,
       `SELECT 'bet ' || b.id || ' has stake ' || coalesce(t.amount, 0) || ' for amount ' || b.amount AS problem
-       FROM bets b LEFT JOIN transfers t ON t.kind = 'stake' AND t.bet_id = b.id
+       FROM bets b LEFT JOIN LATERAL (
+         SELECT t.amount FROM transfer_keys k JOIN transfers t ON t.id = k.transfer_id
+         WHERE k.round_id = b.round_id AND k.scope = 'stake' AND k.key = b.id::text) t ON true
        WHERE ${s.roundIn('b.round_id')} AND t.amount IS DISTINCT FROM b.amount
        UNION ALL
        SELECT 'answered 202 for bet ' || (k.response ->> 'betId') || ' which does not exist'
        FROM idempotency_keys k
        WHERE k.created_at >= ${s.keysSince} AND k.status_code = 202 AND k.response ? 'betId'
          AND NOT EXISTS (SELECT 1 FROM bets b WHERE b.id = (k.response ->> 'betId')::bigint)
+         -- A bet of an archived round left with its partition (colorbet partitions detach).
+         AND NOT EXISTS (SELECT 1 FROM archived_round_ranges a
+                         WHERE (k.response ->> 'roundId')::bigint >= a.from_round
+                           AND (k.response ->> 'roundId')::bigint < a.to_round)
        UNION ALL
        SELECT 'bet ' || b.id || ' is ' || b.status || ' in a ' || r.status || ' round'
        FROM bets b JOIN rounds r ON r.id = b.round_id

@@ -16,6 +16,7 @@ import { checkProcesses, isClusterWorker, runPrimary } from './cluster.ts';
 import { openRuntime, shutdownOn, type Runtime } from './runtime.ts';
 import { parseRoles, startRoles } from './start.ts';
 import { fairnessFromApi, fairnessFromDatabase } from './fairness.ts';
+import { partitionsDetach, partitionsEnsure, partitionsReport } from './partitions.ts';
 import { simulateCommand, type SimulateFlags } from './simulate.ts';
 
 function configOrExit() {
@@ -129,6 +130,34 @@ program
     const out = opts.url
       ? await fairnessFromApi(opts.url, BigInt(roundId))
       : await withRuntime((rt) => fairnessFromDatabase(rt.pool, BigInt(roundId)));
+    process.stdout.write(`${out.text}\n`);
+    exit(out.ok ? 0 : 1);
+  });
+
+const partitions = program
+  .command('partitions')
+  .description('the partitioned tables: list partitions and headroom (default), create, detach')
+  .action(async () => {
+    process.stdout.write(`${await withRuntime(partitionsReport)}\n`);
+  });
+partitions
+  .command('ensure')
+  .description('create the partitions due now (the scheduler leader does this every minute)')
+  .action(async () => {
+    process.stdout.write(`${await withRuntime(partitionsEnsure)}\n`);
+  });
+partitions
+  .command('detach')
+  .description('detach the partitions of final round ranges below a round to colorbet_archive (as the owner)')
+  .requiredOption('--before-round <id>', 'detach only ranges that end at or before this round')
+  .option('--drop', 'drop them instead of keeping them in the colorbet_archive schema')
+  .option('--dry-run', 'say what would be detached')
+  .action(async (opts: { beforeRound: string; drop?: boolean; dryRun?: boolean }) => {
+    if (!/^[1-9]\d{0,17}$/.test(opts.beforeRound))
+      throw new Error('--before-round must be a positive integer');
+    const out = await withRuntime((rt) =>
+      partitionsDetach(rt, BigInt(opts.beforeRound), { drop: !!opts.drop, dryRun: !!opts.dryRun }),
+    );
     process.stdout.write(`${out.text}\n`);
     exit(out.ok ? 0 : 1);
   });

@@ -13,6 +13,7 @@ import { startMatchWorker } from '../workers/match.ts';
 import { startProjectionWorker } from '../workers/project.ts';
 import { startScheduler } from '../workers/scheduler.ts';
 import { startSettleWorker } from '../workers/settle.ts';
+import { startPartitionKeeper } from '../workers/partitions.ts';
 import { startRetention } from '../workers/retention.ts';
 import { startOutboxMeter } from '../workers/outbox-meter.ts';
 import { startReplicaMeter } from '../workers/replica-meter.ts';
@@ -117,6 +118,12 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
         metrics: deps.metrics,
         logger,
         retentionHours: config.idempotencyRetentionHours,
+        isLeader: () => scheduler?.isLeader() ?? false,
+      }),
+      startPartitionKeeper({
+        pool,
+        metrics: deps.metrics,
+        logger,
         isLeader: () => scheduler?.isLeader() ?? false,
       }),
     );

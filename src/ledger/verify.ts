@@ -242,7 +242,7 @@ export const idempotencyEnforced: Check = {
   find: (s) =>
     offending(
       s.db,
-      `SELECT want.name AS missing_index FROM (VALUES ('idempotency_keys_pkey'), ('transfers_once_deposit')) AS want(name)
+      `SELECT want.name AS missing_index FROM (VALUES ('idempotency_keys_pkey'), ('transfer_keys_pkey')) AS want(name)
        WHERE NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = want.name AND schemaname = current_schema())`,
     ),
 };

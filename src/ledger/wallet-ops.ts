@@ -19,6 +19,16 @@ async function walletOf(client: PoolClient, userId: bigint): Promise<bigint> {
   return wallet;
 }
 
+/** The deposit a reference names, found through its key (one index probe, one partition). */
+async function depositByReference(client: PoolClient, reference: string) {
+  const { rows } = await client.query<{ id: bigint; created_at: Date; user_id: bigint; amount: bigint }>(
+    `SELECT t.id, t.created_at, t.user_id, t.amount FROM transfer_keys k JOIN transfers t ON t.id = k.transfer_id
+     WHERE k.round_id = 0 AND k.scope = 'deposit' AND k.key = $1`,
+    [reference],
+  );
+  return rows[0];
+}
+
 export async function deposit(
   client: PoolClient,
   op: Extract<WalletOperation, { type: 'deposit' }>,
@@ -26,25 +36,29 @@ export async function deposit(
 ): Promise<OperationResult> {
   const wallet = await walletOf(client, op.userId);
   const cash = await systemAccountId(client, 'cash');
-  // The reference is the deposit's natural key: a repeat with the same content is answered
-  // with the first deposit, a repeat with other content is refused.
-  const { rows } = await client.query<{ id: bigint; created_at: Date }>(
-    `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, reference, actor_id, request_id)
-     VALUES ($1, $2, $3, 'deposit', $4, $5, $6, $7)
-     ON CONFLICT (reference) WHERE kind = 'deposit' DO NOTHING RETURNING id, created_at`,
-    [cash, wallet, op.amount, op.userId, op.reference, ctx.actorId ?? null, ctx.requestId ?? null],
-  );
-  let row = rows[0];
+  // The reference is the deposit's natural key (transfer_keys, I5): a repeat with the same
+  // content is answered with the first deposit, a repeat with other content is refused. A
+  // concurrent first deposit with the same reference makes the INSERT wait on the key and then
+  // fail; the savepoint keeps the rest of the batch, and the key's owner is read afterwards.
+  let row = await depositByReference(client, op.reference);
   if (!row) {
-    const existing = await client.query<{ id: bigint; created_at: Date; user_id: bigint; amount: bigint }>(
-      `SELECT id, created_at, user_id, amount FROM transfers WHERE kind = 'deposit' AND reference = $1`,
-      [op.reference],
-    );
-    const first = existing.rows[0]!;
-    if (first.user_id !== op.userId || first.amount !== op.amount)
-      throw appError('DEPOSIT_REFERENCE_CONFLICT');
-    row = first;
+    await client.query('SAVEPOINT deposit_key');
+    try {
+      const { rows } = await client.query<{ id: bigint; created_at: Date }>(
+        `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, reference, actor_id, request_id)
+         VALUES ($1, $2, $3, 'deposit', $4, $5, $6, $7) RETURNING id, created_at`,
+        [cash, wallet, op.amount, op.userId, op.reference, ctx.actorId ?? null, ctx.requestId ?? null],
+      );
+      await client.query('RELEASE SAVEPOINT deposit_key');
+      row = { ...rows[0]!, user_id: op.userId, amount: op.amount };
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      await client.query('ROLLBACK TO SAVEPOINT deposit_key');
+      row = await depositByReference(client, op.reference);
+      if (!row) throw err;
+    }
   }
+  if (row.user_id !== op.userId || row.amount !== op.amount) throw appError('DEPOSIT_REFERENCE_CONFLICT');
   return {
     status: 201,
     body: {

@@ -87,6 +87,17 @@ export function createMetrics(role = 'all') {
       help: 'Idempotency keys deleted after IDEMPOTENCY_RETENTION_HOURS',
       registers: [registry],
     }),
+    partitionsCreated: new client.Counter({
+      name: 'colorbet_partitions_created_total',
+      help: 'Partitions created ahead of need by the scheduler leader',
+      registers: [registry],
+    }),
+    partitionSpansAhead: new client.Gauge({
+      name: 'colorbet_partition_spans_ahead',
+      help: 'Whole partition spans ready beyond the one being written, per partitioned table',
+      labelNames: ['table'] as const,
+      registers: [registry],
+    }),
     settlementChunks: new client.Counter({
       name: 'colorbet_settlement_chunks_total',
       help: 'Settlement chunks paid (each a bounded transaction over a range of players)',
