@@ -129,8 +129,8 @@ test('new corruption is found by the incremental run and stops the checkpoint', 
   const before = await checkpointRow();
   const house = `(SELECT id FROM accounts WHERE kind = 'house')`;
   const { rows } = await t.db.pool.query<{ id: bigint }>(
-    `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind)
-     VALUES (${house}, 987654321, 5, 'commission') RETURNING id`,
+    `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, round_id, user_id)
+     VALUES (${house}, 987654321, 5, 'commission', 1, 987654321) RETURNING id`,
   );
   await ledgerQuiet();
   const report = await runAudit(t.db.pool);
@@ -143,7 +143,8 @@ test('new corruption is found by the incremental run and stops the checkpoint', 
   // Put right by a transfer back (the ledger is append-only): the account then sums to zero, but
   // the forged row is still after the checkpoint and still names a missing account.
   await t.db.pool.query(
-    `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind) VALUES (987654321, ${house}, 5, 'commission')`,
+    `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, round_id, user_id)
+     VALUES (987654321, ${house}, 5, 'commission', 1, 987654320)`,
   );
   assert.deepEqual(failing(await runAudit(t.db.pool)), ['I3']);
   // Only creating the account makes both rows valid; then the checkpoint moves past them.
@@ -166,12 +167,12 @@ test('a transfer that commits after a later one is proved, never skipped', async
   try {
     await slow.query('BEGIN');
     const early = await slow.query<{ id: string }>(
-      `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind)
-       VALUES (${house}, 987654322, 7, 'commission') RETURNING id::text`,
+      `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, round_id, user_id)
+       VALUES (${house}, 987654322, 7, 'commission', 1, 987654322) RETURNING id::text`,
     );
     const later = await t.db.pool.query<{ id: bigint }>(
-      `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind)
-       VALUES (${house}, (SELECT id FROM accounts WHERE kind = 'cash'), 3, 'commission') RETURNING id`,
+      `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, round_id, user_id)
+       VALUES (${house}, (SELECT id FROM accounts WHERE kind = 'cash'), 3, 'commission', 1, 987654323) RETURNING id`,
     );
     assert.ok(later.rows[0]!.id > BigInt(early.rows[0]!.id));
     // The committed later row is proved (house -> cash is valid), but the checkpoint stays below

@@ -174,6 +174,8 @@ export interface paths {
               checks: {
                 detail: string;
                 invariant: string;
+                /** @description how long the check took */
+                ms?: number;
                 name: string;
                 ok: boolean;
                 /** @description a sample of the offending rows */

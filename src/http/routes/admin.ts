@@ -38,6 +38,7 @@ const auditReport = {
           ok: { type: 'boolean' },
           detail: { type: 'string' },
           violations: { type: 'array', description: 'a sample of the offending rows', items: {} },
+          ms: { type: 'integer', minimum: 0, description: 'how long the check took' },
         },
       },
     },
