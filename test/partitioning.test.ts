@@ -11,21 +11,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { runAudit } from '../src/audit.ts';
-import { closeRound } from '../src/betting/rounds.ts';
 import {
   detachRoundRange,
   ensurePartitions,
   partitionHeadroom,
   planRoundDetach,
 } from '../src/db/partitions.ts';
-import { withTransaction } from '../src/db/transaction.ts';
 import { fromPgError } from '../src/errors.ts';
-import { consumeBetEvents, finalPass } from '../src/workers/match.ts';
-import { settleNext } from '../src/workers/settle.ts';
+import { consumeBetEvents } from '../src/workers/match.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { fundedPlayers, workerDeps } from './helpers/game.ts';
+import { closeAndSettle, fundedPlayers, placeAll, workerDeps } from './helpers/game.ts';
 import { assertAudit, cliEnv, runCli } from './helpers/ledger.ts';
-import { freshRound, roundStatus } from './helpers/rounds.ts';
+import { freshRound } from './helpers/rounds.ts';
 
 const ROUND_SPAN = 3;
 const TRANSFER_SPAN = 20;
@@ -48,20 +45,13 @@ async function pgError(
 /** One round: two players on each side, everything matched or refunded, settled. */
 async function playRound(): Promise<bigint> {
   const roundId = await freshRound(t.db.pool, t.deps.seeds);
-  for (const [i, p] of players.entries()) {
-    const res = await t.request({
-      method: 'POST',
-      url: '/v1/bets',
-      token: p.token,
-      headers: { 'idempotency-key': randomUUID() },
-      body: { roundId: Number(roundId), side: i % 2 ? 'green' : 'red', amount: 100 + i * 10 },
-    });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-  }
+  await placeAll(
+    t,
+    Number(roundId),
+    players.map((p, i) => ({ token: p.token, side: i % 2 ? 'green' : 'red', amount: 100 + i * 10 })),
+  );
   await consumeBetEvents(workerDeps(t));
-  await withTransaction(t.db.pool, (c) => closeRound(c, roundId, t.deps.seeds));
-  while ((await roundStatus(t.db.pool, roundId)) === 'CLOSED') await finalPass(workerDeps(t));
-  while ((await roundStatus(t.db.pool, roundId)) !== 'SETTLED') await settleNext(workerDeps(t));
+  await closeAndSettle(t, roundId);
   return roundId;
 }
 
@@ -272,9 +262,7 @@ test('final round ranges detach to the archive; an archived round can never pay 
   await ensurePartitions(t.db.pool);
   assert.equal((await planRoundDetach(t.db.pool, 6n)).ranges.length, 0);
   // Later rounds still play and settle; every invariant holds over what is live.
-  await withTransaction(t.db.pool, (c) => closeRound(c, open, t.deps.seeds));
-  while ((await roundStatus(t.db.pool, open)) === 'CLOSED') await finalPass(workerDeps(t));
-  while ((await roundStatus(t.db.pool, open)) !== 'SETTLED') await settleNext(workerDeps(t));
+  await closeAndSettle(t, open);
   assert.ok(open > last);
   const report = await runAudit(t.db.pool);
   assert.equal(report.ok, true, JSON.stringify(report.checks.filter((c) => !c.ok)));

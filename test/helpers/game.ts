@@ -8,11 +8,13 @@ import { StreamBus } from '../../src/bus/streams.ts';
 import type { Pool } from '../../src/db/pool.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Worker } from '../../src/workers/loop.ts';
-import { startMatchWorker } from '../../src/workers/match.ts';
+import { closeRound } from '../../src/betting/rounds.ts';
+import { withTransaction } from '../../src/db/transaction.ts';
+import { finalPass, startMatchWorker } from '../../src/workers/match.ts';
 import { startProjectionWorker } from '../../src/workers/project.ts';
 import { startRelay } from '../../src/workers/relay.ts';
 import { startScheduler } from '../../src/workers/scheduler.ts';
-import { startSettleWorker } from '../../src/workers/settle.ts';
+import { settleNext, startSettleWorker } from '../../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './app.ts';
 import { waitFor } from './util.ts';
 
@@ -110,6 +112,17 @@ export async function placeAll(
   );
   for (const a of answers) assert.equal(a.status, 202, JSON.stringify(a.body));
   return answers.map((a) => a.body.betId as number);
+}
+
+/** Closes an OPEN round and drives it to SETTLED in this process: final passes, then chunks. */
+export async function closeAndSettle(t: GameApp, roundId: bigint): Promise<void> {
+  const deps = workerDeps(t);
+  await withTransaction(t.db.pool, (c) => closeRound(c, roundId, t.deps.seeds));
+  const status = async () =>
+    (await t.db.pool.query<{ status: string }>('SELECT status FROM rounds WHERE id = $1', [roundId])).rows[0]!
+      .status;
+  while ((await status()) === 'CLOSED') await finalPass(deps);
+  while ((await status()) !== 'SETTLED') await settleNext(deps);
 }
 
 /** Waits for an OPEN round with at least minMs left and returns its id. */
