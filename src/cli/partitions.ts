@@ -41,7 +41,7 @@ export async function partitionsDetach(
   rt: Runtime,
   beforeRound: bigint,
   options: { drop: boolean; dryRun: boolean },
-): Promise<{ ok: boolean; text: string }> {
+): Promise<string> {
   const plan = await planRoundDetach(rt.pool, beforeRound);
   const lines: string[] = [];
   if (options.dryRun) {
@@ -62,5 +62,5 @@ export async function partitionsDetach(
   }
   if (plan.ranges.length === 0) lines.push(`nothing to detach below round ${beforeRound}`);
   if (plan.blockedBy) lines.push(`stopped: ${plan.blockedBy}`);
-  return { ok: true, text: lines.join('\n') };
+  return lines.join('\n');
 }
