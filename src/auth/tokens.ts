@@ -2,7 +2,11 @@
 // without a database round trip. They carry the user id, the role, the session and an expiry.
 import { SignJWT, errors, jwtVerify } from 'jose';
 
-export type Role = 'player' | 'operator';
+/** Back-office roles (migration 0019): operator (money and rounds), support (player data,
+ * suspension), auditor (read only); 'none' is a back-office account whose role was revoked. */
+export type StaffRole = 'operator' | 'support' | 'auditor';
+export type Role = 'player' | StaffRole | 'none';
+export const ROLES: readonly Role[] = ['player', 'operator', 'support', 'auditor', 'none'];
 
 export interface Principal {
   userId: bigint;
@@ -92,12 +96,11 @@ export class TokenService {
         algorithms: ['HS256'],
       });
       const role = payload.role;
-      if ((role !== 'player' && role !== 'operator') || !payload.sub || !/^\d+$/.test(payload.sub))
-        return undefined;
+      if (!ROLES.includes(role as Role) || !payload.sub || !/^\d+$/.test(payload.sub)) return undefined;
       const epoch = typeof payload.ep === 'number' && Number.isInteger(payload.ep) ? payload.ep : 0;
       const principal: Principal & { kind?: TokenKind } = {
         userId: BigInt(payload.sub),
-        role,
+        role: role as Role,
         username: String(payload.name ?? ''),
         epoch,
         ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),

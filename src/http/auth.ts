@@ -1,7 +1,7 @@
 // Bearer-token guards for routes. The token's signature is checked locally; its epoch and the
 // user's role come from a short per-process cache (auth/sessions.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal, TokenCheck } from '../auth/tokens.ts';
+import type { Principal, Role, StaffRole, TokenCheck } from '../auth/tokens.ts';
 import { appError } from '../errors.ts';
 
 /** What checks a bearer token: signature, expiry ('expired'), revocation, the current role. */
@@ -56,11 +56,26 @@ export function guards(tokens: TokenVerifier) {
       await authenticated(req, reply);
       if (req.principal?.role !== 'player') throw appError('FORBIDDEN', 'Only players have wallets and bets');
     },
-    operator: async (req: FastifyRequest, reply: FastifyReply) => {
-      await authenticated(req, reply);
-      if (req.principal?.role !== 'operator') throw appError('FORBIDDEN', 'Operators only');
-    },
+    /** Money and rounds: operators only. The same as requireRole('operator'). */
+    operator: requireRole('operator'),
+    requireRole,
   };
+
+  /**
+   * A preValidation guard that lets in only callers whose current role (re-read from the
+   * database, auth/sessions.ts) is one of `roles`: 401 without a valid token, 403 FORBIDDEN
+   * otherwise. Back-office routes use it: money and rounds 'operator'; player data and
+   * suspension 'support', 'operator'; audit log, reports, configuration history 'auditor', 'operator'.
+   */
+  function requireRole(...roles: [StaffRole, ...StaffRole[]]) {
+    const allowed = new Set<Role>(roles);
+    const who = roles.join(' or ');
+    return async (req: FastifyRequest, reply: FastifyReply) => {
+      await authenticated(req, reply);
+      const role = req.principal?.role;
+      if (!role || !allowed.has(role)) throw appError('FORBIDDEN', `Only for the ${who} role`);
+    };
+  }
 }
 
 export type Guards = ReturnType<typeof guards>;
