@@ -19,6 +19,10 @@ export interface Config {
   readonly minBet: bigint;
   readonly maxBet: bigint;
   readonly maxDeposit: bigint;
+  /** Seeds version 1 of the game configuration: a deposit or void above it needs a second operator. */
+  readonly fourEyesAbove: bigint;
+  /** A round still not settled this long after its close is voided and refunded (INTERRUPTED_ROUND_VOID_SECONDS). */
+  readonly interruptedRoundVoidSeconds: number;
   readonly authSecret: string | undefined;
   /** The key round seeds are derived from (FAIRNESS_SECRET); undefined = derived from the auth secret. */
   readonly fairnessSecret: string | undefined;
@@ -258,6 +262,9 @@ export function loadConfig(env: Env = process.env): Config {
     minBet: BigInt(minBet),
     maxBet: BigInt(maxBet),
     maxDeposit: BigInt(integer(env, 'MAX_DEPOSIT', 1_000_000_000_000, 1, MAX_SAFE)),
+    fourEyesAbove: BigInt(integer(env, 'FOUR_EYES_ABOVE', 10_000_000, 0, MAX_SAFE)),
+    // The published interruption rule: resume and settle from the database, else void in time.
+    interruptedRoundVoidSeconds: integer(env, 'INTERRUPTED_ROUND_VOID_SECONDS', 900, 1, 7 * 86_400),
     authSecret,
     fairnessSecret,
     tokenTtlSeconds,
