@@ -6,11 +6,21 @@ export const ErrorCodes = {
   INVALID_AMOUNT: { status: 400, message: 'Amount must be a positive integer within limits' },
   INVALID_SIDE: { status: 400, message: 'Unknown side' },
   CONFIG_INVALID: { status: 400, message: 'The configuration change breaks a rule of the game' },
+  REASON_REQUIRED: { status: 400, message: 'Give a reason: this back-office action is audited' },
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, message: 'This request needs an Idempotency-Key header' },
   UNAUTHORIZED: { status: 401, message: 'Missing or invalid token' },
   TOKEN_EXPIRED: { status: 401, message: 'The access token has expired: refresh it' },
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
   FORBIDDEN: { status: 403, message: 'Not allowed' },
+  SUSPENDED: {
+    status: 403,
+    message: 'The account is suspended: bets and withdrawals are refused, funds are kept',
+  },
+  FOUR_EYES_OWN_REQUEST: {
+    status: 403,
+    message: 'A second, different operator must approve this request, not the one who made it',
+  },
+  ROLE_CHANGE_REFUSED: { status: 403, message: 'This role change is not allowed' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   USERNAME_TAKEN: { status: 409, message: 'That username is taken' },
   IDEMPOTENCY_CONFLICT: { status: 409, message: 'Idempotency-Key reused with a different request' },
@@ -21,12 +31,15 @@ export const ErrorCodes = {
   ROUND_NOT_VOIDABLE: { status: 409, message: 'The round is already settled or voided' },
   BET_NOT_CANCELLABLE: { status: 409, message: 'Nothing of this bet can be cancelled' },
   WITHDRAWAL_DECIDED: { status: 409, message: 'The withdrawal is already decided' },
+  APPROVAL_REQUIRED: { status: 409, message: 'This action now needs a second operator: request it again' },
+  APPROVAL_DECIDED: { status: 409, message: 'The approval is already decided' },
   CONFIG_UNCHANGED: { status: 409, message: 'The change gives the current configuration again' },
   CONFIG_NOT_SEEDED: { status: 409, message: 'No configuration version exists yet' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
   INSUFFICIENT_FUNDS: { status: 422, message: 'Insufficient funds' },
   LIMIT_EXCEEDED: { status: 422, message: 'Amount outside the allowed limits' },
+  EXPOSURE_CAP: { status: 422, message: "The bet would pass the account's stake cap for one round" },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   LOGIN_THROTTLED: { status: 429, message: 'Too many failed logins for this username; retry later' },
   UNAVAILABLE: { status: 503, message: 'A dependency is unavailable' },
@@ -71,9 +84,18 @@ interface PgErrorLike {
 const isPgError = (err: unknown): err is PgErrorLike =>
   typeof err === 'object' && err !== null && typeof (err as PgErrorLike).code === 'string';
 
+// Back-office rules the database enforces (migration 0019), by the constraint the refusal names.
+const BACK_OFFICE_REFUSALS: Record<string, ErrorCode> = {
+  account_suspended: 'SUSPENDED',
+  approval_second_operator: 'FOUR_EYES_OWN_REQUEST',
+  users_role_side: 'ROLE_CHANGE_REFUSED',
+};
+
 /** SQLSTATE -> AppError, for the errors a client can cause. Anything else stays unknown (500). */
 export function fromPgError(err: unknown): AppError | undefined {
   if (!isPgError(err)) return undefined;
+  if (err.constraint && err.constraint in BACK_OFFICE_REFUSALS)
+    return appError(BACK_OFFICE_REFUSALS[err.constraint]!);
   if (err.code === '23514' && err.constraint === 'wallet_never_negative')
     return appError('INSUFFICIENT_FUNDS');
   // A row beyond the last partition (the scheduler leader creates them ahead; it fell behind or
