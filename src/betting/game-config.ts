@@ -4,6 +4,7 @@
 // limits and settlement rake come from that version, never from a newer one.
 import type { Queryable } from '../db/pool.ts';
 import { appError } from '../errors.ts';
+import type { RoundTerms } from './rounds.ts';
 
 export interface GameConfigValues {
   sides: readonly [string, string];
@@ -189,3 +190,35 @@ export async function gameConfigHistory(
   }));
   return { entries, nextRound };
 }
+
+/**
+ * The terms the next round opens under: the newest version's, with its number. `fallback` (the
+ * environment's terms) only while no version exists, for a database that was never seeded.
+ */
+export async function termsToOpen(db: Queryable, fallback: RoundTerms): Promise<RoundTerms> {
+  const current = await currentGameConfig(db);
+  if (!current) return fallback;
+  return {
+    sides: current.sides,
+    rakeBps: current.rakeBps,
+    roundSeconds: current.roundSeconds,
+    configVersion: current.version,
+  };
+}
+
+/** Version 1's values from the environment (only used while the table is empty). */
+export const gameConfigSeed = (c: {
+  sides: readonly [string, string];
+  roundSeconds: number;
+  minBet: bigint;
+  maxBet: bigint;
+  rakeBps: bigint;
+  fourEyesAbove: bigint;
+}): GameConfigValues => ({
+  sides: c.sides,
+  roundSeconds: c.roundSeconds,
+  minBet: c.minBet,
+  maxBet: c.maxBet,
+  rakeBps: c.rakeBps,
+  fourEyesAbove: c.fourEyesAbove,
+});

@@ -25,12 +25,17 @@ export interface RoundRow {
   closed_at: Date | null;
   settled_at: Date | null;
   voided_at: Date | null;
+  /** The game configuration version it opened under (migration 0020); null before it. */
+  config_version: number | null;
+  void_reason: 'interrupted' | 'seed_unavailable' | null;
 }
 
 export interface RoundTerms {
   sides: readonly [string, string];
   rakeBps: bigint;
   roundSeconds: number;
+  /** The game configuration version these terms are (the database checks they match). */
+  configVersion?: number;
 }
 
 /** A round's seed cannot be derived by this process (see SeedChains.seedFor). */
@@ -134,9 +139,9 @@ export async function openRound(db: Queryable, terms: RoundTerms, seeds: SeedCha
   const id = next.rows[0]!.id;
   const hash = await openingHash(db, id, seeds);
   const { rows } = await db.query<RoundRow>(
-    `INSERT INTO rounds (id, status, sides, rake_bps, server_seed_hash, opens_at, closes_at)
-     VALUES ($1, 'OPEN', $2, $3, $4, now(), now() + make_interval(secs => $5)) RETURNING *`,
-    [id, terms.sides, terms.rakeBps, hash, terms.roundSeconds],
+    `INSERT INTO rounds (id, status, sides, rake_bps, server_seed_hash, opens_at, closes_at, config_version)
+     VALUES ($1, 'OPEN', $2, $3, $4, now(), now() + make_interval(secs => $5), $6) RETURNING *`,
+    [id, terms.sides, terms.rakeBps, hash, terms.roundSeconds, terms.configVersion ?? null],
   );
   await roundEscrowId(db, id);
   return rows[0]!;

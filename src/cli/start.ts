@@ -17,6 +17,8 @@ import { startPartitionKeeper } from '../workers/partitions.ts';
 import { startRetention } from '../workers/retention.ts';
 import { startOutboxMeter } from '../workers/outbox-meter.ts';
 import { startReplicaMeter } from '../workers/replica-meter.ts';
+import { startInterruptedRounds } from '../workers/interrupted.ts';
+import { gameConfigSeed, seedGameConfig } from '../betting/game-config.ts';
 import { buildDeps, type Runtime } from './runtime.ts';
 import { describeError } from '../observability/describe-error.ts';
 import { prepareDemoAccounts, startDemoCrowd } from '../sim/demo.ts';
@@ -83,6 +85,9 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
     : await postgresHub(rt.databaseUrl, onHubError);
   const bus = redis ? new StreamBus(redis.client, config.redisPrefix, config.busPartitions) : undefined;
   const deps = await buildDeps(rt, events, [...roles].join('+'), redis?.client);
+  // The environment seeds version 1 of the game configuration, once; later versions are the API's.
+  const game = await seedGameConfig(pool, gameConfigSeed(config));
+  logger.info({ configVersion: game.version }, 'game configuration');
   const workerDeps = { pool, metrics: deps.metrics, logger, events, ...(bus ? { bus } : {}) };
   const workers: Worker[] = [];
   let scheduler: ReturnType<typeof startScheduler> | undefined;
@@ -124,6 +129,15 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
         pool,
         metrics: deps.metrics,
         logger,
+        isLeader: () => scheduler?.isLeader() ?? false,
+      }),
+      startInterruptedRounds({
+        pool,
+        seeds: deps.seeds,
+        metrics: deps.metrics,
+        logger,
+        events,
+        voidSeconds: config.interruptedRoundVoidSeconds,
         isLeader: () => scheduler?.isLeader() ?? false,
       }),
     );

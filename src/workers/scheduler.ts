@@ -11,6 +11,7 @@ import {
   SeedUnavailableError,
   type RoundTerms,
 } from '../betting/rounds.ts';
+import { termsToOpen } from '../betting/game-config.ts';
 import type { SeedChains } from '../betting/seed-chains.ts';
 import { voidRoundInDb } from '../betting/settle.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
@@ -70,7 +71,8 @@ export async function schedulerTick(
     }
     const open = await client.query(`SELECT 1 FROM rounds WHERE status = 'OPEN'`);
     if (open.rowCount === 0) {
-      const round = await openRound(client, terms, seeds);
+      // The newest configuration version: a change applies from the next round that opens.
+      const round = await openRound(client, await termsToOpen(client, terms), seeds);
       events.push({
         type: 'round',
         roundId: round.id.toString(),
