@@ -12,6 +12,15 @@ export const ErrorCodes = {
   TOKEN_EXPIRED: { status: 401, message: 'The access token has expired: refresh it' },
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
   FORBIDDEN: { status: 403, message: 'Not allowed' },
+  SELF_EXCLUDED: {
+    status: 403,
+    message: 'You are self-excluded: bets and deposits are refused until it ends',
+  },
+  TIMED_OUT: {
+    status: 403,
+    message: 'You are taking a time-out: bets and deposits are refused until it ends',
+  },
+  LIMIT_REACHED: { status: 403, message: 'This would pass a deposit, stake or loss limit the player set' },
   SUSPENDED: {
     status: 403,
     message: 'The account is suspended: bets and withdrawals are refused, funds are kept',
@@ -91,6 +100,12 @@ const BACK_OFFICE_REFUSALS: Record<string, ErrorCode> = {
   users_role_side: 'ROLE_CHANGE_REFUSED',
 };
 
+const PROTECTION_REFUSALS: Record<string, ErrorCode> = {
+  player_self_excluded: 'SELF_EXCLUDED',
+  player_timed_out: 'TIMED_OUT',
+  player_limit_reached: 'LIMIT_REACHED',
+};
+
 /** SQLSTATE -> AppError, for the errors a client can cause. Anything else stays unknown (500). */
 export function fromPgError(err: unknown): AppError | undefined {
   if (!isPgError(err)) return undefined;
@@ -98,6 +113,9 @@ export function fromPgError(err: unknown): AppError | undefined {
     return appError(BACK_OFFICE_REFUSALS[err.constraint]!);
   if (err.code === '23514' && err.constraint === 'wallet_never_negative')
     return appError('INSUFFICIENT_FUNDS');
+  // Player protection's backstop (migration 0021): the statement's stake or deposit was ruled out.
+  if (err.code === '23514' && err.constraint && err.constraint in PROTECTION_REFUSALS)
+    return appError(PROTECTION_REFUSALS[err.constraint]!);
   // A row beyond the last partition (the scheduler leader creates them ahead; it fell behind or
   // is down): the write may be retried once it catches up. Not the client's fault, not a crash.
   if (err.code === '23514' && /^no partition of relation/.test(err.message ?? ''))

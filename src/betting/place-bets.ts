@@ -13,8 +13,10 @@
 //                    LIMIT_EXCEEDED (amount outside the round's minBet..maxBet: those of the
 //                    configuration version it opened under, else MIN_BET..MAX_BET), NOT_FOUND (no round),
 //                    ROUND_NOT_OPEN, FORBIDDEN (no player wallet), INVALID_SIDE,
-//                    ROUND_NOT_OPEN (no escrow), INSUFFICIENT_FUNDS (against the guard less the
-//                    stakes of this player's earlier bets in the batch).
+//                    ROUND_NOT_OPEN (no escrow), SELF_EXCLUDED, TIMED_OUT, LIMIT_REACHED (player
+//                    protection, read after the guards are locked, only when a player of the batch
+//                    has a protection row: ledger/protection.ts), INSUFFICIENT_FUNDS (against the
+//                    guard less the stakes of this player's earlier bets in the batch).
 //   4. INSERT_BETS   bets, their stake transfers and outbox events for the accepted bets, ids
 //                    in arrival order. The wallet guard trigger still checks every stake: it
 //                    cannot refuse here, and if it ever did the whole batch would roll back.
@@ -23,6 +25,7 @@
 // lock was awaited (READ COMMITTED takes a new snapshot per statement).
 import type { PoolClient } from '../db/pool.ts';
 import { AppError, appError } from '../errors.ts';
+import { protectionRefusal, readProtectionRoom } from '../ledger/protection.ts';
 import type { OperationContext, OperationResult } from '../ledger/transaction-service.ts';
 import { EVENT_VERSION } from '../outbox/outbox.ts';
 import { betJson, type BetRow } from './bets.ts';
@@ -51,12 +54,14 @@ const READ_STATE = `
     ORDER BY a.id
     FOR UPDATE OF g)
   SELECT 'round' AS kind, r.id, r.status, r.sides, e.id AS account_id, NULL::bigint AS balance,
-         g.min_bet, g.max_bet
+         g.min_bet, g.max_bet, NULL::boolean AS protected
   FROM rounds r LEFT JOIN accounts e ON e.kind = 'escrow' AND e.round_id = r.id
   LEFT JOIN game_config g ON g.version = r.config_version
   WHERE r.id = ANY ($1::bigint[])
   UNION ALL
-  SELECT 'wallet', user_id, NULL, NULL, wallet_id, balance, NULL, NULL FROM guards`;
+  SELECT 'wallet', user_id, NULL, NULL, wallet_id, balance, NULL, NULL,
+         EXISTS (SELECT 1 FROM player_protection p WHERE p.user_id = guards.user_id)
+  FROM guards`;
 
 const INSERT_BETS = `
   WITH input AS (
@@ -137,9 +142,11 @@ export async function placeBets(
     balance: bigint | null;
     min_bet: bigint | null;
     max_bet: bigint | null;
+    protected: boolean | null;
   }>({ name: 'bets-read-state', text: READ_STATE, values: [roundIds, userIds] });
   const rounds = new Map<bigint, RoundState>();
-  const wallets = new Map<bigint, { walletId: bigint; available: bigint }>();
+  const wallets = new Map<bigint, { walletId: bigint; available: bigint; staked: bigint }>();
+  const protectedUsers: bigint[] = [];
   for (const r of state.rows) {
     if (r.kind === 'round') {
       rounds.set(r.id, {
@@ -150,22 +157,28 @@ export async function placeBets(
           r.min_bet !== null && r.max_bet !== null ? { minBet: r.min_bet, maxBet: r.max_bet } : undefined,
       });
     } else if (r.account_id !== null && r.balance !== null) {
-      wallets.set(r.id, { walletId: r.account_id, available: r.balance });
+      wallets.set(r.id, { walletId: r.account_id, available: r.balance, staked: 0n });
+      if (r.protected) protectedUsers.push(r.id);
     }
   }
 
+  // A second statement, so it sees every stake that committed while the guards were awaited.
+  const protection = protectedUsers.length ? await readProtectionRoom(client, protectedUsers) : undefined;
   const answers: (OperationResult | AppError | undefined)[] = [];
   const accepted: { ord: number; item: BetItem; walletId: bigint; escrowId: bigint }[] = [];
   for (const [ord, item] of items.entries()) {
     const round = rounds.get(item.op.roundId);
     const wallet = wallets.get(item.op.userId);
-    const refused = refusal(item.op, limits, round, wallet?.walletId);
+    const refused =
+      refusal(item.op, limits, round, wallet?.walletId) ??
+      protectionRefusal(protection?.get(item.op.userId), 'bet', item.op.amount, wallet?.staked);
     if (refused || !wallet || !round?.escrowId) {
       answers.push(refused ?? appError('INTERNAL'));
     } else if (wallet.available < item.op.amount) {
       answers.push(appError('INSUFFICIENT_FUNDS'));
     } else {
       wallet.available -= item.op.amount;
+      wallet.staked += item.op.amount;
       accepted.push({ ord, item, walletId: wallet.walletId, escrowId: round.escrowId });
       answers.push(undefined);
     }

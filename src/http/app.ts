@@ -24,6 +24,7 @@ import { benchRoutes } from './routes/bench.ts';
 import { roundRoutes } from './routes/rounds.ts';
 import { internalOpsRoutes, opsRoutes } from './routes/ops.ts';
 import { operatorRoundRoutes } from './routes/operator-rounds.ts';
+import { protectionRoutes } from './routes/protection.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { walletRoutes } from './routes/wallet.ts';
 import { webRoutes } from './routes/web.ts';
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     streamRoutes,
     webRoutes,
     benchRoutes,
+    protectionRoutes,
     ...extraRoutes,
   ]) {
     routes(app, deps, guard);

@@ -1,9 +1,12 @@
 // Wallet operations for the transaction service: deposits, and withdrawals as two-phase
 // holds (wallet -> withdrawal_hold on request; hold -> cash on approval, hold -> wallet on
-// rejection). Each runs inside the caller's transaction.
+// rejection). Each runs inside the caller's transaction. A deposit is refused while the player
+// is self-excluded or timed out, or past a deposit limit (ledger/protection.ts); a withdrawal
+// never is: a protected player can always take their balance out.
 import type { PoolClient } from '../db/pool.ts';
 import { appError } from '../errors.ts';
 import { playerWalletId, systemAccountId } from './accounts.ts';
+import { checkDeposit } from './protection.ts';
 import { amountJson, idJson } from './json.ts';
 import type { OperationContext, OperationResult } from './transaction-service.ts';
 import { postTransfer } from './transfers.ts';
@@ -42,6 +45,8 @@ export async function deposit(
   // fail; the savepoint keeps the rest of the batch, and the key's owner is read afterwards.
   let row = await depositByReference(client, op.reference);
   if (!row) {
+    // Only a new deposit: a repeat of a deposit already made is answered as before.
+    await checkDeposit(client, op.userId, wallet, op.amount);
     await client.query('SAVEPOINT deposit_key');
     try {
       const { rows } = await client.query<{ id: bigint; created_at: Date }>(
