@@ -18,12 +18,14 @@ import { registerErrorHandler } from './error-handler.ts';
 import { registerContract } from './responses.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { backOfficeRoutes } from './routes/back-office.ts';
 import { authRoutes } from './routes/auth.ts';
 import { betRoutes } from './routes/bets.ts';
 import { benchRoutes } from './routes/bench.ts';
 import { roundRoutes } from './routes/rounds.ts';
 import { internalOpsRoutes, opsRoutes } from './routes/ops.ts';
 import { operatorRoundRoutes } from './routes/operator-rounds.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { protectionRoutes } from './routes/protection.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { walletRoutes } from './routes/wallet.ts';
@@ -95,6 +97,8 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     betRoutes,
     adminRoutes,
     operatorRoundRoutes,
+    reportRoutes,
+    backOfficeRoutes,
     streamRoutes,
     webRoutes,
     benchRoutes,
