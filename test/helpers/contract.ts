@@ -89,6 +89,7 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}
 export function contractChecker(doc: object) {
   const ajv = new Ajv({ strict: false, allErrors: true });
   ajv.addFormat('date-time', ISO_TIME);
+  ajv.addFormat('date', /^\d{4}-\d{2}-\d{2}$/);
   ajv.addSchema(doc, 'doc');
   ajv.addSchema(closed(doc) as object, 'closed');
   const compiled = new Map<string, ValidateFunction>();
@@ -133,6 +134,15 @@ export function contractChecker(doc: object) {
       return;
     }
     if (r.method === 'HEAD') return;
+    // A route may declare another media type beside JSON (a report as text/csv): an answer in
+    // that type is checked to be a non-empty text body; any other type must be the JSON.
+    const other = Object.keys(content).find(
+      (type) => type !== 'application/json' && r.contentType.startsWith(type),
+    );
+    if (other) {
+      if (!r.body) report.violations.push(`${where}: ${other} declared, answered with no body`);
+      return;
+    }
     if (!content['application/json']) return;
     if (!r.contentType.startsWith('application/json')) {
       report.violations.push(`${where}: content-type ${r.contentType}, declared application/json`);
