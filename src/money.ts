@@ -1,4 +1,5 @@
 // The one transaction service of the process, with every money operation it knows.
+import { approvalHandlers, type ApprovalOperation } from './backoffice/approval-ops.ts';
 import { betBatchHandlers, betHandlers, type BetLimits, type BetOperation } from './betting/bet-ops.ts';
 import { roundHandlers, type RoundOperation } from './betting/round-ops.ts';
 import type { SeedChains } from './betting/seed-chains.ts';
@@ -9,7 +10,7 @@ import { TransactionService } from './ledger/transaction-service.ts';
 import { walletHandlers, type WalletOperation } from './ledger/wallet-ops.ts';
 import type { Metrics } from './observability/metrics.ts';
 
-export type MoneyOperation = WalletOperation | BetOperation | RoundOperation;
+export type MoneyOperation = WalletOperation | BetOperation | RoundOperation | ApprovalOperation;
 export type MoneyService = TransactionService<MoneyOperation>;
 
 export interface MoneyHooks {
@@ -25,10 +26,13 @@ export function createMoneyService(
   metrics?: Metrics,
   hooks: MoneyHooks = {},
 ): MoneyService {
+  const rounds = roundHandlers(seeds, hooks.onRoundVoided);
   const handlers = {
     ...walletHandlers,
     ...betHandlers(limits),
-    ...roundHandlers(seeds, hooks.onRoundVoided),
+    ...rounds,
+    // A second operator carries out a waiting deposit or void with the same handlers.
+    ...approvalHandlers({ deposit: walletHandlers.deposit, voidRound: rounds.voidRound }),
   };
   return new TransactionService<MoneyOperation>(
     pool,

@@ -133,7 +133,7 @@ async function betContinuously(app: TestApp): Promise<void> {
   const players = [];
   for (let i = 0; i < 6; i++) {
     const p = await app.registerPlayer();
-    await app.deposit(p.userId, 100_000_000);
+    await app.deposit(p.userId, 10_000_000);
     players.push(p);
   }
   while (betting) {

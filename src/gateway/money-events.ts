@@ -30,6 +30,13 @@ export function moneyEvents(op: MoneyOperation, body: unknown): LiveEvent[] {
     case 'voidRound':
       // Published by onRoundVoided with every player's refund (settledEvents).
       return [];
+    case 'decideApproval': {
+      // An approved deposit moved a wallet; an approved void is published like any void.
+      const a = body as { kind: string; status: string; userId: number | null };
+      return a.kind === 'deposit' && a.status === 'APPROVED' && a.userId !== null
+        ? [{ type: 'balance', userId: String(a.userId), reason: 'deposit' }]
+        : [];
+    }
   }
 }
 

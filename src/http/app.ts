@@ -18,6 +18,7 @@ import { registerErrorHandler } from './error-handler.ts';
 import { registerContract } from './responses.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { approvalRoutes } from './routes/approvals.ts';
 import { backOfficeRoutes } from './routes/back-office.ts';
 import { authRoutes } from './routes/auth.ts';
 import { betRoutes } from './routes/bets.ts';
@@ -27,7 +28,9 @@ import { internalOpsRoutes, opsRoutes } from './routes/ops.ts';
 import { operatorRoundRoutes } from './routes/operator-rounds.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { protectionRoutes } from './routes/protection.ts';
+import { staffRoutes } from './routes/staff.ts';
 import { streamRoutes } from './routes/stream.ts';
+import { suspensionRoutes } from './routes/suspensions.ts';
 import { walletRoutes } from './routes/wallet.ts';
 import { webRoutes } from './routes/web.ts';
 
@@ -97,6 +100,9 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     betRoutes,
     adminRoutes,
     operatorRoundRoutes,
+    approvalRoutes,
+    staffRoutes,
+    suspensionRoutes,
     reportRoutes,
     backOfficeRoutes,
     streamRoutes,

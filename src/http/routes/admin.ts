@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { userExists } from '../../auth/users.ts';
-import { appError } from '../../errors.ts';
+import { fourEyesAbove, roundStakes } from '../../backoffice/four-eyes.ts';
+import { AppError, appError } from '../../errors.ts';
 import { listWithdrawals } from '../../ledger/queries.ts';
 import type { Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { submitMoney } from '../money.ts';
 import { page, ref } from '../responses.ts';
 import { amount, bearer, cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
+import { answerWithApproval, approvalRequested } from './approvals.ts';
+import { emptyBodyAsObject, reasonBody, reasonProperty, requireReason } from './reason.ts';
 
 const voided = {
   type: 'object',
@@ -69,7 +72,7 @@ const auditReport = {
 } as const;
 
 export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
-  app.post<{ Body: { userId: number; amount: number; reference: string } }>(
+  app.post<{ Body: { userId: number; amount: number; reference: string; reason?: string } }>(
     '/v1/admin/deposits',
     {
       preValidation: guard.operator,
@@ -89,10 +92,12 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
               maxLength: 200,
               pattern: '^[^\\u0000-\\u001f\\u007f]+$',
             },
+            reason: reasonProperty,
           },
         },
         response: {
           201: { description: 'Credited (or the first deposit of this reference)', ...ref('Deposit') },
+          202: approvalRequested,
         },
       },
     },
@@ -103,6 +108,17 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
       }
       const userId = BigInt(req.body.userId);
       if (!(await userExists(deps.pool, userId))) throw appError('NOT_FOUND', 'No such user');
+      // Four eyes: above the threshold nothing moves until a second operator approves.
+      if (value > (await fourEyesAbove(deps.pool, deps.config.fourEyesAbove))) {
+        const reason = req.body.reason?.trim();
+        return answerWithApproval(deps, req, reply, {
+          kind: 'deposit',
+          userId,
+          amount: value,
+          reference: req.body.reference,
+          ...(reason ? { reason } : {}),
+        });
+      }
       req.log.info(
         {
           audit: 'deposit',
@@ -176,18 +192,43 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
     async (req) => listWithdrawals(deps.pool, req.query.status, parseCursor(req.query)),
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Body: { reason?: string } }>(
     '/v1/admin/rounds/:id/void',
     {
-      preValidation: guard.operator,
-      schema: { tags: ['admin'], security: bearer, params: idParam, response: { 200: voided } },
+      preValidation: [guard.operator, emptyBodyAsObject],
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Void a round and refund every stake (a reason is required; four eyes above the threshold or after the reveal)',
+        security: bearer,
+        params: idParam,
+        body: reasonBody(),
+        response: { 200: voided, 202: approvalRequested },
+      },
     },
     async (req, reply) => {
+      const reason = requireReason(req.body.reason);
+      const roundId = parseId(req.params.id);
+      const round = await roundStakes(deps.pool, roundId);
+      if (!round) throw appError('NOT_FOUND', `No round ${roundId}`);
+      const approval = { kind: 'void', roundId, amount: round.staked, reason } as const;
+      // After the reveal (CLOSED, SETTLING) a void always needs a second operator; before it,
+      // only above the threshold. A SETTLED or VOID round goes on to the money operation,
+      // which refuses it (or replays the first answer of an Idempotency-Key).
+      const revealed = round.status === 'CLOSED' || round.status === 'SETTLING';
+      const settled = round.status === 'SETTLED' || round.status === 'VOID';
+      if (
+        !settled &&
+        (revealed || round.staked > (await fourEyesAbove(deps.pool, deps.config.fourEyesAbove)))
+      ) {
+        return answerWithApproval(deps, req, reply, approval);
+      }
       req.log.info(
         {
           audit: 'round_void',
           actor: req.principal?.username,
           roundId: req.params.id,
+          reason,
           idempotencyKey: req.headers['idempotency-key'],
         },
         'operator void',
@@ -196,9 +237,15 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
         deps,
         req,
         reply,
-        { type: 'voidRound', roundId: parseId(req.params.id) },
+        { type: 'voidRound', roundId, reason },
         { requireKey: false },
-      );
+      ).catch((err: unknown) => {
+        // The round closed meanwhile (the void's transaction saw it): it now needs four eyes.
+        if (err instanceof AppError && err.code === 'APPROVAL_REQUIRED') {
+          return answerWithApproval(deps, req, reply, approval);
+        }
+        throw err;
+      });
     },
   );
 
