@@ -2,6 +2,7 @@
 // with a message that names the variable.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { loadFundingConfig, type FundingConfig } from './payments/config.ts';
 
 export interface Config {
   readonly port: number;
@@ -14,6 +15,10 @@ export interface Config {
   /** Embedded default: how long start waits for a crashed server's processes to leave DATA_DIR. */
   readonly embeddedStartTimeoutSeconds: number;
   readonly roundSeconds: number;
+  /** REVEAL_SECONDS: the pause between a round's close (its result shown) and the next round's open. */
+  readonly revealSeconds: number;
+  /** How players get money in: demo funds and/or a payment provider (src/payments/config.ts). */
+  readonly funding: FundingConfig;
   readonly sides: readonly [string, string];
   readonly rakeBps: bigint;
   readonly minBet: bigint;
@@ -248,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
       `must be longer than TOKEN_TTL_SECONDS (${tokenTtlSeconds}), got ${refreshTokenTtlSeconds}`,
     );
   }
+  const maxDeposit = BigInt(integer(env, 'MAX_DEPOSIT', 1_000_000_000_000, 1, MAX_SAFE));
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535),
     host,
@@ -257,11 +263,15 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : '.colorbet'),
     embeddedStartTimeoutSeconds: integer(env, 'EMBEDDED_START_TIMEOUT_SECONDS', 30, 1, 3600),
     roundSeconds: integer(env, 'ROUND_SECONDS', 30, 1, 86_400),
+    revealSeconds: integer(env, 'REVEAL_SECONDS', 5, 0, 300),
+    funding: loadFundingConfig(env, maxDeposit, (variable, message) => {
+      throw new ConfigError(variable, message);
+    }),
     sides: [sides[0] as string, sides[1] as string] as const,
     rakeBps: BigInt(integer(env, 'RAKE_BPS', 200, 0, 10_000)),
     minBet: BigInt(minBet),
     maxBet: BigInt(maxBet),
-    maxDeposit: BigInt(integer(env, 'MAX_DEPOSIT', 1_000_000_000_000, 1, MAX_SAFE)),
+    maxDeposit,
     fourEyesAbove: BigInt(integer(env, 'FOUR_EYES_ABOVE', 10_000_000, 0, MAX_SAFE)),
     // The published interruption rule: resume and settle from the database, else void in time.
     interruptedRoundVoidSeconds: integer(env, 'INTERRUPTED_ROUND_VOID_SECONDS', 900, 1, 7 * 86_400),

@@ -16,6 +16,32 @@ export interface BetRow {
   refund: bigint | null;
   placed_at: Date;
   settled_at: Date | null;
+  /** With the player's round settlement joined (BET_VIEW): null until the round settled for them. */
+  pr_bets?: bigint | null;
+  pr_staked?: bigint | null;
+  pr_commission?: bigint | null;
+  pr_received?: bigint | null;
+}
+
+// A bet with its player's settlement of the round (round_settlements: one row per round and
+// player, as the ledger paid it), so a page can show gross, commission and net that add up to
+// the wallet's entries. Commission is per player per round, not per bet.
+const BET_VIEW = `SELECT b.*, s.commission AS pr_commission, s.received AS pr_received, s.staked AS pr_staked,
+    CASE WHEN s.round_id IS NULL THEN NULL ELSE
+      (SELECT count(*) FROM bets o WHERE o.round_id = b.round_id AND o.user_id = b.user_id) END AS pr_bets
+  FROM bets b LEFT JOIN round_settlements s ON s.round_id = b.round_id AND s.user_id = b.user_id`;
+
+function playerRoundJson(b: BetRow) {
+  if (b.pr_received === undefined) return {};
+  if (b.pr_received === null) return { playerRound: null };
+  return {
+    playerRound: {
+      bets: amountJson(b.pr_bets ?? 1n),
+      staked: amountJson(b.pr_staked ?? 0n),
+      commission: amountJson(b.pr_commission ?? 0n),
+      received: amountJson(b.pr_received),
+    },
+  };
 }
 
 export function betJson(b: BetRow) {
@@ -32,11 +58,18 @@ export function betJson(b: BetRow) {
     refund: b.refund === null ? null : amountJson(b.refund),
     placedAt: b.placed_at.toISOString(),
     settledAt: b.settled_at ? b.settled_at.toISOString() : null,
+    ...playerRoundJson(b),
   };
 }
 
 export async function getBet(db: Queryable, betId: bigint): Promise<BetRow | undefined> {
   const { rows } = await db.query<BetRow>('SELECT * FROM bets WHERE id = $1', [betId]);
+  return rows[0];
+}
+
+/** A bet with its player's round settlement (for GET /v1/bets/:id). */
+export async function getBetView(db: Queryable, betId: bigint): Promise<BetRow | undefined> {
+  const { rows } = await db.query<BetRow>(`${BET_VIEW} WHERE b.id = $1`, [betId]);
   return rows[0];
 }
 
@@ -47,7 +80,7 @@ export async function listBets(
   limit: number,
 ): Promise<BetRow[]> {
   const { rows } = await db.query<BetRow>(
-    'SELECT * FROM bets WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
+    `${BET_VIEW} WHERE b.user_id = $1 AND b.id < $2 ORDER BY b.id DESC LIMIT $3`,
     [userId, before ?? BigInt(Number.MAX_SAFE_INTEGER), limit],
   );
   return rows;

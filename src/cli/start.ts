@@ -96,6 +96,7 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
       databaseUrl: rt.databaseUrl,
       ...(config.databaseSetRole ? { role: config.databaseSetRole } : {}),
       terms: { sides: config.sides, rakeBps: config.rakeBps, roundSeconds: config.roundSeconds },
+      revealSeconds: config.revealSeconds,
       seeds: deps.seeds,
       logger,
       events,

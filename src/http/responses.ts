@@ -126,6 +126,21 @@ const shared = {
       refund: { type: ['integer', 'null'], minimum: 0, description: 'once SETTLED or VOID' },
       placedAt: time,
       settledAt: nullableTime,
+      playerRound: {
+        type: ['object', 'null'],
+        description:
+          "the player's settlement of the bet's round, as in the ledger (commission is per player per round); null until settled or voided",
+        required: ['bets', 'staked', 'commission', 'received'],
+        properties: {
+          bets: { type: 'integer', minimum: 1, description: "the player's bets in the round" },
+          staked: minor,
+          commission: minor,
+          received: {
+            ...minor,
+            description: 'credited to the wallet: every payout and refund less the commission',
+          },
+        },
+      },
     },
   },
   Wallet: {
@@ -171,6 +186,33 @@ const shared = {
     type: 'object',
     required: ['depositId', 'userId', 'amount', 'reference', 'createdAt'],
     properties: { depositId: id, userId: id, amount: minor, reference: { type: 'string' }, createdAt: time },
+  },
+  Funding: {
+    type: 'object',
+    required: ['demoFunds', 'deposits', 'maxDeposit'],
+    properties: {
+      demoFunds: {
+        type: ['object', 'null'],
+        description: 'demo mode: play money per click, at most once per window; null when off',
+        required: ['amount', 'everySeconds'],
+        properties: { amount: minor, everySeconds: { type: 'integer', minimum: 1 } },
+      },
+      deposits: { type: 'boolean', description: 'deposits through the payment provider are offered' },
+      maxDeposit: minor,
+    },
+  },
+  DepositIntent: {
+    type: 'object',
+    required: ['depositId', 'amount', 'provider', 'status', 'createdAt', 'creditedAt', 'payUrl'],
+    properties: {
+      depositId: id,
+      amount: minor,
+      provider: { type: 'string' },
+      status: { type: 'string', enum: ['STARTED', 'CREDITED'] },
+      createdAt: time,
+      creditedAt: nullableTime,
+      payUrl: { type: ['string', 'null'], description: 'where the player pays; null once credited' },
+    },
   },
   FairnessProof: {
     type: 'object',

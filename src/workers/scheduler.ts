@@ -29,6 +29,8 @@ export interface SchedulerDeps {
   logger: Logger;
   events: EventHub;
   tickMs?: number;
+  /** REVEAL_SECONDS: how long the last round's result stands alone before the next round opens (default 0). */
+  revealSeconds?: number;
 }
 
 export interface Scheduler extends Worker {
@@ -36,15 +38,18 @@ export interface Scheduler extends Worker {
 }
 
 /**
- * One tick: close every due round and open the next, atomically. A due round whose seed this
+ * One tick: close every due round; open the next once the last round's reveal is over
+ * (`revealSeconds` after it closed or was voided), atomically. A due round whose seed this
  * process cannot derive (the fairness key was lost or changed) is voided, every stake refunded,
- * and the next round starts a new chain.
+ * and the next round starts a new chain. The reveal only delays the next open: the closed
+ * round's final pass and settlement run as before.
  */
 export async function schedulerTick(
   client: pg.Client,
   terms: RoundTerms,
   seeds: SeedChains,
   logger: Logger,
+  revealSeconds = 0,
 ): Promise<LiveEvent[]> {
   await client.query('BEGIN');
   try {
@@ -69,7 +74,14 @@ export async function schedulerTick(
         );
       }
     }
-    const open = await client.query(`SELECT 1 FROM rounds WHERE status = 'OPEN'`);
+    // No round open, and the newest one (if any) ended at least revealSeconds ago.
+    const open = await client.query(
+      `SELECT 1 FROM rounds WHERE status = 'OPEN'
+       UNION ALL
+       SELECT 1 FROM (SELECT closed_at, voided_at FROM rounds ORDER BY id DESC LIMIT 1) newest
+       WHERE coalesce(newest.closed_at, newest.voided_at) > now() - make_interval(secs => $1::int)`,
+      [revealSeconds],
+    );
     if (open.rowCount === 0) {
       // The newest configuration version: a change applies from the next round that opens.
       const round = await openRound(client, await termsToOpen(client, terms), seeds);
@@ -123,7 +135,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
           const problem = await fairnessKeyProblem(client, deps.seeds);
           if (problem) deps.logger.error({ code: 'SEED_UNAVAILABLE' }, `scheduler: ${problem}`);
         }
-        const events = await schedulerTick(client, deps.terms, deps.seeds, deps.logger);
+        const events = await schedulerTick(client, deps.terms, deps.seeds, deps.logger, deps.revealSeconds);
         if (events.length) deps.events.publish(events);
         return false;
       } catch (err) {

@@ -28,7 +28,7 @@ export function workerDeps(t: GameApp, pool: Pool = t.db.pool) {
 
 export function startGameWorkers(
   t: GameApp,
-  opts: { bus?: StreamBus; matchWorkers?: number } = {},
+  opts: { bus?: StreamBus; matchWorkers?: number; revealSeconds?: number } = {},
 ): { stop(): Promise<void> } {
   const logger = createLogger('silent');
   const { pool } = t.db;
@@ -38,6 +38,8 @@ export function startGameWorkers(
     startScheduler({
       databaseUrl: t.db.url,
       terms: { sides: c.sides, rakeBps: c.rakeBps, roundSeconds: c.roundSeconds },
+      // Suites see the next round at once unless they ask for the reveal pause.
+      revealSeconds: opts.revealSeconds ?? 0,
       seeds: t.deps.seeds,
       logger,
       events: t.deps.events,

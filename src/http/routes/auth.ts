@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import { authenticate, createUser } from '../../auth/users.ts';
+import { AppError, appError } from '../../errors.ts';
 import { idJson } from '../../ledger/json.ts';
 import { currentUser, type Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
@@ -18,6 +19,23 @@ const credentials = {
 } as const;
 
 const tokenReply = ref('Tokens');
+
+// The rules of the two fields in words a person reads on the form: never the validator's
+// pattern. Shown for register and login alike (the page prints the message as it is).
+const CREDENTIAL_RULES: Record<string, string> = {
+  username: 'A username is 3 to 32 characters: letters, digits, dot (.), dash (-) or underscore (_).',
+  password: 'A password is 8 to 200 characters.',
+};
+
+/** Fastify's schemaErrorFormatter for credentials: a plain sentence naming the field. */
+function credentialError(errors: FastifySchemaValidationError[]): AppError {
+  const first = errors[0];
+  const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+  const field = missing ?? first?.instancePath.slice(1) ?? '';
+  const rule = CREDENTIAL_RULES[field];
+  if (rule) return appError('VALIDATION', missing ? `Enter a ${field}. ${rule}` : rule, { field });
+  return appError('VALIDATION', 'Send a username and a password, nothing else.');
+}
 
 const refreshBody = {
   type: 'object',
@@ -46,6 +64,7 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): 
     '/v1/auth/register',
     {
       schema: { tags: ['auth'], body: credentials, response: { 201: tokenReply } },
+      schemaErrorFormatter: credentialError,
       config: authRateLimit(deps.config),
     },
     async (req, reply) => {
@@ -57,6 +76,7 @@ export function authRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): 
     '/v1/auth/login',
     {
       schema: { tags: ['auth'], body: credentials, response: { 200: tokenReply } },
+      schemaErrorFormatter: credentialError,
       config: authRateLimit(deps.config),
     },
     async (req) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { betJson, getBet, listBets } from '../../betting/bets.ts';
+import { betJson, getBetView, listBets } from '../../betting/bets.ts';
 import { AppError, appError } from '../../errors.ts';
 import type { Guards } from '../auth.ts';
 import { currentUser } from '../auth.ts';
@@ -61,7 +61,7 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
       schema: { tags: ['bets'], security: bearer, params: idParam, response: { 200: ref('Bet') } },
     },
     async (req) => {
-      const bet = await getBet(deps.pool, parseId(req.params.id));
+      const bet = await getBetView(deps.pool, parseId(req.params.id));
       if (!bet) throw appError('NOT_FOUND', `No bet ${req.params.id}`);
       const me = currentUser(req);
       if (bet.user_id !== me.userId && me.role !== 'operator') throw appError('FORBIDDEN', 'Not your bet');
