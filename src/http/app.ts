@@ -22,6 +22,8 @@ import { approvalRoutes } from './routes/approvals.ts';
 import { backOfficeRoutes } from './routes/back-office.ts';
 import { authRoutes } from './routes/auth.ts';
 import { betRoutes } from './routes/bets.ts';
+import { fundingRoutes } from './routes/funding.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { benchRoutes } from './routes/bench.ts';
 import { roundRoutes } from './routes/rounds.ts';
 import { internalOpsRoutes, opsRoutes } from './routes/ops.ts';
@@ -96,6 +98,8 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     opsRoutes,
     authRoutes,
     walletRoutes,
+    fundingRoutes,
+    paymentRoutes,
     roundRoutes,
     betRoutes,
     adminRoutes,
