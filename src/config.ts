@@ -2,6 +2,7 @@
 // with a message that names the variable.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { LOG_FORMATS, type LogFormat } from './observability/logger.ts';
 import { loadFundingConfig, type FundingConfig } from './payments/config.ts';
 
 export interface Config {
@@ -33,6 +34,8 @@ export interface Config {
   readonly fairnessSecret: string | undefined;
   readonly tokenTtlSeconds: number;
   readonly logLevel: string;
+  /** LOG_FORMAT: pretty lines on a terminal, JSON otherwise (auto), or forced either way. */
+  readonly logFormat: LogFormat;
   readonly demoPlayers: number;
   readonly busPartitions: number;
   readonly redisPrefix: string;
@@ -232,6 +235,12 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const logFormat = (env.LOG_FORMAT || 'auto') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat))
+    throw new ConfigError(
+      'LOG_FORMAT',
+      `must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(env.LOG_FORMAT)}`,
+    );
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const databaseReadUrl = url(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']);
   if (databaseReadUrl !== undefined && databaseUrl === undefined) {
@@ -279,6 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
     fairnessSecret,
     tokenTtlSeconds,
     logLevel,
+    logFormat,
     // The demo crowd is for the embedded default; with a given database it is opt-in.
     demoPlayers: integer(env, 'DEMO_PLAYERS', env.DATABASE_URL ? 0 : 20, 0, 10_000),
     busPartitions: integer(env, 'BUS_PARTITIONS', 8, 1, 1024),

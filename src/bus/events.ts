@@ -48,6 +48,10 @@ export async function postgresHub(databaseUrl: string, onError: (err: unknown) =
   publisher.on('error', onError);
   let listener: pg.Client | undefined;
   let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  let failures = 0;
+  // Every connection has an 'error' listener (an unlistened one ends the process) and errors
+  // reach onError, which logs one line: never the client object riding on them.
   const connect = async (): Promise<void> => {
     const client = new pg.Client({
       connectionString: databaseUrl,
@@ -61,17 +65,46 @@ export async function postgresHub(databaseUrl: string, onError: (err: unknown) =
         onError(err);
       }
     });
+    let lost = false;
     client.on('error', (err) => {
-      onError(err);
-      if (!closed) setTimeout(() => void connect().catch(onError), 1000);
+      if (lost) return;
+      lost = true;
+      if (!closed) onError(err);
+      reconnect();
     });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      client.end().catch(() => undefined);
+      throw err;
+    }
+    if (closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     listener = client;
+    failures = 0;
+  };
+  // The listener is a hint channel: after a lost connection try again, with a bounded backoff,
+  // until the hub is closed (a shutdown never starts a new connection).
+  const reconnect = () => {
+    if (closed || retry) return;
+    const delay = Math.min(1000 * 2 ** Math.min(failures++, 4), 15_000);
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (closed) return;
+      connect().catch((err: unknown) => {
+        if (!closed) onError(err);
+        reconnect();
+      });
+    }, delay);
+    retry.unref();
   };
   await connect();
   return {
     publish: (events) => {
+      if (closed) return;
       let batch: LiveEvent[] = [];
       let size = 2;
       const flush = () => {
@@ -91,6 +124,7 @@ export async function postgresHub(databaseUrl: string, onError: (err: unknown) =
     subscribe: local.subscribe,
     close: async () => {
       closed = true;
+      if (retry) clearTimeout(retry);
       await listener?.end().catch(() => undefined);
       await publisher.end().catch(() => undefined);
       await local.close();

@@ -21,6 +21,8 @@ function hostPort(url: string): { host: string; port: number } {
 /** Whether the server at url runs in cluster mode (asked once, at start). */
 export async function isCluster(url: string): Promise<boolean> {
   const probe = new Redis(url, { ...base, retryStrategy: () => null });
+  // Without a listener ioredis prints "Unhandled error event" with the whole error object.
+  probe.on('error', () => undefined);
   try {
     await probe.connect();
     const info = await probe.info('cluster');

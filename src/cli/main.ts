@@ -11,7 +11,8 @@ import { createUser } from '../auth/users.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { idJson } from '../ledger/json.ts';
 import { describeError } from '../observability/describe-error.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, prettyLogs } from '../observability/logger.ts';
+import { bannerFacts, bannerText } from './banner.ts';
 import { checkProcesses, isClusterWorker, runPrimary } from './cluster.ts';
 import { openRuntime, shutdownOn, type Runtime } from './runtime.ts';
 import { parseRoles, startRoles } from './start.ts';
@@ -34,7 +35,7 @@ function configOrExit() {
 /** Runs a one-shot command against the same database as a running service. */
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const config = configOrExit();
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', config.logFormat);
   const rt = await openRuntime(config, logger, { poolSize: 4, applicationName: 'colorbet-cli' });
   try {
     return await fn(rt);
@@ -62,11 +63,17 @@ program
     const config = configOrExit();
     const roles = parseRoles(opts.roles);
     const processes = checkProcesses(opts.processes, roles);
-    const logger = createLogger(config.logLevel);
+    const logger = createLogger(config.logLevel, config.logFormat);
     const rt = await openRuntime(config, logger, { applicationName: `colorbet-${[...roles].join('+')}` });
     if (processes > 1 && !isClusterWorker()) return runPrimary(rt, processes, logger);
     const started = await startRoles(rt, roles);
-    if (started.app) logger.info(`colorbet listening on http://${config.host}:${config.port}`);
+    if (started.app) {
+      // The banner: what to open, how to get an operator account, where the data lives.
+      const address = started.app.server.address();
+      const facts = bannerFacts(config, typeof address === 'object' && address ? address.port : config.port);
+      logger.info({ ...facts }, `colorbet listening on ${facts.player}`);
+      if (prettyLogs(config.logFormat)) process.stdout.write(`${bannerText(facts)}\n`);
+    }
     shutdownOn(rt, (reason, code) => {
       logger.info({ reason }, 'shutting down');
       void (async () => {

@@ -34,6 +34,24 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * A stopping server drops every pooled connection at once: one line for the first, and the next
+ * line (at most one per window) says how many more went the same way.
+ */
+function onceEvery(ms: number, log: (err: unknown, repeated: number) => void): (err: unknown) => void {
+  let last = 0;
+  let repeated = 0;
+  return (err) => {
+    if (Date.now() - last < ms) {
+      repeated++;
+      return;
+    }
+    last = Date.now();
+    log(err, repeated);
+    repeated = 0;
+  };
+}
+
 export async function openRuntime(
   config: Config,
   logger: Logger,
@@ -74,8 +92,12 @@ export async function openRuntime(
     max: options.poolSize ?? 20,
     applicationName: options.applicationName,
     ...(config.databaseSetRole ? { role: config.databaseSetRole } : {}),
-    onConnectionLost: (err) =>
-      logger.warn({ component: 'postgres' }, `database connection lost: ${describeError(err)}`),
+    onConnectionLost: onceEvery(5000, (err, repeated) =>
+      logger.warn(
+        { component: 'postgres', ...(repeated ? { alsoLost: repeated } : {}) },
+        `database connection lost: ${describeError(err)}`,
+      ),
+    ),
   });
   // Connects lazily: a replica that is down at start costs nothing until a read tries it, and
   // then only a short wait before that read goes to the primary (db/read-pool.ts).

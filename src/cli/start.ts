@@ -21,6 +21,7 @@ import { startInterruptedRounds } from '../workers/interrupted.ts';
 import { gameConfigSeed, seedGameConfig } from '../betting/game-config.ts';
 import { buildDeps, type Runtime } from './runtime.ts';
 import { describeError } from '../observability/describe-error.ts';
+import { logRoundLifecycle } from '../observability/round-log.ts';
 import { prepareDemoAccounts, startDemoCrowd } from '../sim/demo.ts';
 
 async function openRedis(url: string, logger: Runtime['logger']) {
@@ -31,8 +32,7 @@ async function openRedis(url: string, logger: Runtime['logger']) {
     } catch (err) {
       // Redis is not a single point of failure: start anyway, PostgreSQL holds everything.
       logger.warn(
-        { err },
-        'Redis unreachable at start; assuming a single node (set REDIS_CLUSTER=1 for a cluster)',
+        `Redis unreachable at start (${describeError(err)}); assuming a single node (set REDIS_CLUSTER=1 for a cluster)`,
       );
     }
   }
@@ -103,6 +103,8 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
     });
     workers.push(scheduler);
   }
+  // The round's life at info, once per deployment: from the process that runs the scheduler.
+  if (roles.has('scheduler')) logRoundLifecycle(events, logger);
   if (roles.has('relay')) {
     if (bus) workers.push(...startRelay({ pool, bus, metrics: deps.metrics, logger }));
     else if (roles.size < ROLES.length)

@@ -43,7 +43,7 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     // One audit line per money operation (http/money.ts) instead of two lines per request.
     ...(deps.config.logLevel === 'silent'
       ? {}
-      : { loggerInstance: createLogger(deps.config.logLevel) as FastifyBaseLogger }),
+      : { loggerInstance: createLogger(deps.config.logLevel, deps.config.logFormat) as FastifyBaseLogger }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     // Ours, always: the id goes into the ledger's request_id, so a client must not choose it.
@@ -68,6 +68,19 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    // The access log: one line per request at debug (money operations have their own line at
+    // info, http/money.ts). The path without its query, which may carry a token.
+    if (req.log.level === 'debug' || req.log.level === 'trace') {
+      req.log.debug(
+        {
+          method: req.method,
+          path: req.url.split('?')[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request',
+      );
+    }
   });
   registerErrorHandler(app);
   // Security headers on every answer (CSP: scripts and styles from this origin only; the pages

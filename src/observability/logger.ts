@@ -1,7 +1,10 @@
-// Structured JSON logs (pino) to stdout, written asynchronously (pino flushes what is buffered
-// when the process exits), so a log line never blocks the request that wrote it. Secrets never
-// reach a log line.
+// Logs to stdout. For machines (a pipe, a file, a log shipper, or LOG_FORMAT=json): structured
+// JSON lines, written asynchronously (pino flushes what is buffered when the process exits), so
+// a log line never blocks the request that wrote it. For a person at a terminal (stdout is a
+// TTY, or LOG_FORMAT=pretty): one coloured line per event through pino-pretty, in this process
+// and written synchronously, so nothing is lost when Ctrl-C ends it. Secrets never reach a line.
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
 
 export const REDACT = [
   'req.headers.authorization',
@@ -16,11 +19,33 @@ export const REDACT = [
   '*.fairnessSecret',
 ];
 
+/** LOG_FORMAT: `auto` (the default) is pretty on a terminal and JSON anywhere else. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export function loggerOptions(level: string): LoggerOptions {
   return { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'colorbet' } };
 }
 
-export function createLogger(level: string): Logger {
+/** Whether lines are printed for a person (pretty) or for a machine (JSON). */
+export function prettyLogs(format: LogFormat, isTTY = process.stdout.isTTY === true): boolean {
+  return format === 'pretty' || (format === 'auto' && isTTY);
+}
+
+/** The pretty stream: "14:02:03.120 INFO: round settled {roundId: "7", ...}", one line each. */
+export function prettyStream(destination: number | NodeJS.WritableStream = 1, colorize?: boolean) {
+  return pretty({
+    destination,
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    ...(colorize === undefined ? {} : { colorize }),
+  });
+}
+
+export function createLogger(level: string, format: LogFormat = 'json'): Logger {
+  if (prettyLogs(format)) return pino(loggerOptions(level), prettyStream());
   return pino(loggerOptions(level), pino.destination({ dest: 1, sync: false }));
 }
 

@@ -46,8 +46,10 @@ function report(deps: MatchDeps, roundId: bigint, pass: PassResult): void {
   if (!pass.fills.length) return;
   // One line per bet whose matched amount changed, carrying the request id of the HTTP request
   // that placed it, so a bet's whole life can be followed by that id.
+  // Debug: a match moves no money (the stake is in escrow since placement), and a busy round
+  // matches many bets a second; the money lines and the round's life stay at info.
   for (const t of pass.touched) {
-    deps.logger.info(
+    deps.logger.debug(
       {
         requestId: t.requestId,
         betId: t.betId.toString(),
