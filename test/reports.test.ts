@@ -136,7 +136,8 @@ test('reconciliation: players + holds + escrow + house + external = 0, now and a
   const expected = (upto: typeof all) => {
     const sums: Record<string, number> = { players: 0, holds: 0, escrow: 0, house: 0, external: 0 };
     for (const [account, balance] of replay(upto)) {
-      sums[line[kinds.get(account) as keyof typeof line]] += Number(balance);
+      const key = line[kinds.get(account) as keyof typeof line];
+      sums[key] = (sums[key] ?? 0) + Number(balance);
     }
     return sums;
   };
