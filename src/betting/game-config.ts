@@ -165,8 +165,24 @@ export async function writeGameConfig(
       actorId,
     ],
   );
-  return fromRow(rows[0]!);
+  const written = fromRow(rows[0]!);
+  // The back-office audit log (migration 0019), in the same transaction as the version itself.
+  await db.query(
+    `INSERT INTO audit_log (actor_id, action, reason, detail) VALUES ($1, 'config.change', $2, $3)`,
+    [actorId, reason, JSON.stringify({ version: written.version, ...valuesJson(written) })],
+  );
+  return written;
 }
+
+/** The values as JSON numbers and strings (amounts are safe integers: the schema bounds them). */
+export const valuesJson = (v: GameConfigValues) => ({
+  sides: [...v.sides],
+  roundSeconds: v.roundSeconds,
+  minBet: Number(v.minBet),
+  maxBet: Number(v.maxBet),
+  rakeBps: Number(v.rakeBps),
+  fourEyesAbove: Number(v.fourEyesAbove),
+});
 
 /** Every version, newest first, with the round each applied from and who wrote it. */
 export async function gameConfigHistory(
@@ -222,3 +238,12 @@ export const gameConfigSeed = (c: {
   rakeBps: c.rakeBps,
   fourEyesAbove: c.fourEyesAbove,
 });
+
+/** The first round that opened under a version, or null when none has. */
+export async function firstRoundOf(db: Queryable, version: number): Promise<bigint | null> {
+  const { rows } = await db.query<{ id: bigint | null }>(
+    'SELECT min(id) AS id FROM rounds WHERE config_version = $1',
+    [version],
+  );
+  return rows[0]?.id ?? null;
+}

@@ -19,6 +19,9 @@ export function roundJson(r: RoundRow, totals?: Awaited<ReturnType<typeof roundT
     serverSeedHash: r.server_seed_hash,
     serverSeed: revealed ? r.server_seed : null,
     result: revealed ? r.result : null,
+    configVersion: r.config_version ?? null,
+    rulesUrl: r.config_version == null ? '/rules' : `/rules?version=${r.config_version}`,
+    voidReason: r.void_reason ?? null,
     ...(totals
       ? {
           totals: Object.fromEntries(

@@ -22,6 +22,8 @@ import { approvalRoutes } from './routes/approvals.ts';
 import { backOfficeRoutes } from './routes/back-office.ts';
 import { authRoutes } from './routes/auth.ts';
 import { betRoutes } from './routes/bets.ts';
+import { gameConfigRoutes } from './routes/game-config.ts';
+import { rulesRoutes } from './routes/rules.ts';
 import { fundingRoutes } from './routes/funding.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { benchRoutes } from './routes/bench.ts';
@@ -117,6 +119,8 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     betRoutes,
     adminRoutes,
     operatorRoundRoutes,
+    gameConfigRoutes,
+    rulesRoutes,
     approvalRoutes,
     staffRoutes,
     suspensionRoutes,

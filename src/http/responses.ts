@@ -52,6 +52,16 @@ const roundProperties = {
   settledAt: { ...nullableTime, description: 'when it was settled or voided' },
   serverSeedHash: { type: 'string' },
   serverSeed: { type: ['string', 'null'], description: 'revealed once the round is closed' },
+  configVersion: {
+    type: ['integer', 'null'],
+    description: 'the game configuration version it ran under; null for rounds before versioning',
+  },
+  rulesUrl: { type: 'string', description: 'the rules it ran under: /rules?version=N' },
+  voidReason: {
+    type: ['string', 'null'],
+    enum: ['interrupted', 'seed_unavailable', null],
+    description: 'why the service voided it; null for an operator void or a round not voided',
+  },
   result: { type: ['string', 'null'] },
   totals: {
     type: 'object',

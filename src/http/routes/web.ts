@@ -29,4 +29,6 @@ export function webRoutes(app: FastifyInstance, _deps: AppDeps, _guard: Guards):
   const html = { hide: true, response: { 200: { description: 'an HTML page', type: 'string' } } };
   app.get('/', { schema: html }, page('index.html'));
   app.get('/admin', { schema: html }, page('admin.html'));
+  // The published rules (GET /v1/rules rendered; ?version=N for the version a round ran under).
+  app.get('/rules', { schema: html }, page('rules.html'));
 }
