@@ -137,6 +137,45 @@ test(
       JSON.stringify(audit[0]),
     );
 
+    // The access log: one line per request, at debug, with the path but never its query.
+    const access = lines().filter((l) => l.reqId === traceA && l.msg === 'request');
+    assert.equal(access.length, 1, JSON.stringify(access));
+    assert.deepEqual(
+      {
+        level: access[0]!.level,
+        method: access[0]!.method,
+        path: access[0]!.path,
+        status: access[0]!.status,
+      },
+      { level: 20, method: 'POST', path: '/v1/bets', status: 202 },
+    );
+    // Money at info; a match moves no money and is at debug.
+    const levelOf = (msg: string) => lines().find((l) => l.requestId === traceA && l.msg === msg)?.level;
+    assert.equal(lines().find((l) => l.reqId === traceA && l.msg === 'money operation')?.level, 30);
+    assert.equal(levelOf('bet matched'), 20);
+    // The round's life at info, and the start banner's facts on one JSON line.
+    const roundId = String(round.body.roundId);
+    for (const msg of [
+      `round ${roundId} open for bets`,
+      `round ${roundId} closed: final matching, then settlement`,
+    ]) {
+      assert.ok(
+        lines().some((l) => l.level === 30 && l.msg === msg),
+        `no info line "${msg}"`,
+      );
+    }
+    const banner = lines().find((l) => String(l.msg).startsWith('colorbet listening on'));
+    assert.equal(banner?.player, `${base}/`);
+    assert.equal(banner?.operator, `${base}/admin`);
+    assert.equal(banner?.docs, `${base}/docs`);
+    assert.match(String(banner?.createOperator), /colorbet operator create/);
+    assert.match(String(banner?.data), /DATABASE_URL/);
+    assert.ok(
+      !String(banner?.data).includes(new URL(db.url).password || '\u0000'),
+      'a password in the banner',
+    );
+    assert.ok(!raw.includes('----'), 'the text banner is for a terminal, not for a JSON log');
+
     assert.ok(!raw.includes(password), 'a password reached the logs');
     assert.ok(!raw.includes(a.body.token) && !raw.includes(opToken), 'a token reached the logs');
     assert.ok(!raw.includes(SECRET), 'the signing secret reached the logs');
