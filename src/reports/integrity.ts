@@ -124,7 +124,10 @@ export async function timingSignals(
   return rows;
 }
 
-/** The source of a deposit: its reference up to the first ':' (docs/reports.md). */
+/**
+ * The source of a deposit: its reference up to the first ':' (`card-4242:2026-11-29-1` comes
+ * from `card-4242`), as the operator's deposit form writes it (docs/reports.md).
+ */
 export const SOURCE_OF_REFERENCE = `split_part(t.reference, ':', 1)`;
 
 /** Deposit sources (since `since`) that funded at least THRESHOLDS.sourceAccounts accounts. */
@@ -135,6 +138,8 @@ export async function sourceSignals(db: Queryable, since: Date): Promise<SourceS
        FROM transfers t
        WHERE t.debit_account_id = (SELECT id FROM accounts WHERE kind = 'cash')
          AND t.kind = 'deposit' AND t.created_at >= $1 AND t.reference LIKE '%:%'
+         -- The service's own references name a channel, not a payer (demo funds, the provider).
+         AND ${SOURCE_OF_REFERENCE} NOT IN ('demo', 'payment')
      )
      SELECT d.source, count(DISTINCT d.user_id) AS accounts, count(*) AS deposits, sum(d.amount)::bigint AS amount,
             array_agg(DISTINCT d.user_id ORDER BY d.user_id) AS ids,
@@ -146,6 +151,7 @@ export async function sourceSignals(db: Queryable, since: Date): Promise<SourceS
   );
   return rows.map(({ ids, names, ...r }) => ({
     ...r,
-    users: ids.map((userId, i) => ({ userId, username: names[i] ?? '' })),
+    // The driver gives bigint[] as strings.
+    users: ids.map((userId, i) => ({ userId: BigInt(userId), username: names[i] ?? '' })),
   }));
 }
