@@ -67,6 +67,8 @@ const MESSAGES = {
   INVALID_CREDENTIALS: 'Wrong username or password.',
   USERNAME_TAKEN: 'That username is taken. Pick another one.',
   UNAUTHORIZED: 'Your session has expired. Please log in again.',
+  TOKEN_EXPIRED: 'Your session has expired. Please log in again.',
+  OVERLOADED: 'The service is busy. Try again in a moment.',
   FORBIDDEN: 'This account is not allowed to do that.',
   NOT_FOUND: 'Not found.',
   BET_NOT_CANCELLABLE: 'Nothing left to cancel: the bet is fully matched or already cancelled.',
@@ -80,15 +82,45 @@ const MESSAGES = {
   UNAVAILABLE: 'The service is briefly unavailable. Try again in a moment.',
 };
 
-/** A sentence for any error: known codes get their own words; limits show the actual bounds. */
+// Words a validator uses about its schema: such a message is replaced, never shown.
+const SCHEMA_WORDS =
+  /\b(body|querystring|params|headers)\.|must (match|be|have|NOT)|pattern|additional propert/i;
+
+/**
+ * A sentence for any error. The server's own message is shown when it is plain words (it often
+ * says more than a generic line: "No player wallet for user 23"); a few codes get this page's
+ * own words; a validator's message never reaches the person.
+ */
 export function errorText(err) {
   if (!(err instanceof ApiError)) return `Something went wrong: ${err && err.message ? err.message : err}`;
-  if (err.code === 'LIMIT_EXCEEDED' && err.details) {
-    return `A bet must be between ${formatAmount(err.details.minBet)} and ${formatAmount(err.details.maxBet)}.`;
+  const d = err.details || {};
+  if (err.code === 'LIMIT_EXCEEDED' && d.minBet !== undefined) {
+    return `A bet must be between ${formatAmount(d.minBet)} and ${formatAmount(d.maxBet)}.`;
   }
-  if (err.code === 'VALIDATION') return `Please check the form: ${err.message}`;
-  return MESSAGES[err.code] || `${err.message} (${err.code})`;
+  if (err.code === 'INVALID_AMOUNT' && d.maxDeposit !== undefined) {
+    return `A deposit is at most ${formatAmount(d.maxDeposit)}.`;
+  }
+  if (err.status === 0 || OWN_WORDS.has(err.code)) return MESSAGES[err.code] || err.message;
+  if (err.message && !SCHEMA_WORDS.test(err.message)) return err.message;
+  if (d.field) return `Please check the ${d.field.split('.').pop()}: it is not valid.`;
+  return MESSAGES[err.code] || 'That request was not accepted. Please check what you entered.';
 }
+
+// Codes whose server message is terse or technical: this page says it better.
+const OWN_WORDS = new Set([
+  'NETWORK',
+  'INSUFFICIENT_FUNDS',
+  'ROUND_NOT_OPEN',
+  'INVALID_CREDENTIALS',
+  'UNAUTHORIZED',
+  'TOKEN_EXPIRED',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'OVERLOADED',
+  'IDEMPOTENCY_IN_PROGRESS',
+  'IDEMPOTENCY_CONFLICT',
+  'BET_NOT_CANCELLABLE',
+]);
 
 /** The claims of our own JWT (for display only; the server verifies every request). */
 export function tokenClaims(token) {

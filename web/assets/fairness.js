@@ -47,3 +47,31 @@ export async function verifyRound(round, nextSeed) {
     ok: hashMatches && resultMatches !== false,
   };
 }
+
+const isVoid = (round) => round.status === 'VOID' || round.result === null || round.result === undefined;
+
+/** The verdict in a few words: a voided round has no result to check, only its seed. */
+export function verdictText(round, report) {
+  if (isVoid(round)) return report.hashMatches ? 'voided, no result' : 'voided · MISMATCH ✗';
+  return report.ok ? 'fair ✓' : 'MISMATCH ✗';
+}
+
+/** The proof, one line per step, for the round's detail. */
+export function proofLines(round, report) {
+  const n = round.sides.length;
+  const lines = [
+    `Round ${round.roundId}: ${isVoid(round) ? 'voided, no result' : report.ok ? 'FAIR ✓' : 'NOT FAIR ✗'}`,
+    `sha256(seed) = ${report.computedHash} ${report.hashMatches ? '= published hash ✓' : '≠ published hash ✗'}`,
+  ];
+  if (isVoid(round)) {
+    lines.push('The round was voided: every stake was refunded and no result was drawn from this seed.');
+  } else {
+    lines.push(
+      `HMAC-SHA256(seed, "${round.roundId}") = ${report.hmacSha256}`,
+      `first 4 bytes as uint32 = ${report.uint32}; mod ${n} = ${report.uint32 % n} → ${report.computedResult} ${report.resultMatches ? '= recorded ✓' : '≠ recorded ✗'}`,
+    );
+  }
+  if (report.chainMatches === true)
+    lines.push(`hash chain: sha256(seed of round ${round.roundId + 1}) = this seed ✓`);
+  return lines;
+}

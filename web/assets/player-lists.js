@@ -1,8 +1,8 @@
-// The player's lists: own bets (with cancel), round history (with the in-browser fairness
-// check) and wallet entries. Each is refetched from the REST API when a live event says it
-// changed; the events themselves carry no more than "this changed".
+// The player's lists: own bets (with cancel, and once settled gross, commission and net as the
+// ledger paid them), round history (with the in-browser fairness check) and wallet entries.
+// Bets and history are paged with the API's cursors; the newest page follows live events.
 import { $, el, errorText, formatAmount, showMessage, timeOf } from './api.js';
-import { verifyRound } from './fairness.js';
+import { proofLines, verdictText, verifyRound } from './fairness.js';
 
 const STATUS_TEXT = {
   PENDING: 'waiting for a match',
@@ -13,17 +13,61 @@ const STATUS_TEXT = {
   VOID: 'void (refunded)',
 };
 
+/**
+ * What the bet brought back. Gross is the bet's payout and refund; commission is charged per
+ * player per round, so it and the net (what the wallet received) are the round's, from the
+ * ledger's settlement row: for a player's only bet in a round they add up on the row itself.
+ */
 function betResult(b) {
   if (b.status === 'VOID') return el('span', {}, `refund ${formatAmount(b.refund)}`);
   if (b.status !== 'SETTLED') return '';
-  if (b.payout > 0) return el('span', { class: 'plus' }, `won ${formatAmount(b.payout)}`);
-  if (b.matchedAmount > 0) return el('span', { class: 'minus' }, 'lost');
-  return el('span', {}, `refund ${formatAmount(b.refund)}`);
+  const gross = (b.payout || 0) + (b.refund || 0);
+  const head =
+    b.payout > 0
+      ? el('span', { class: 'plus' }, `won · gross ${formatAmount(gross)}`)
+      : b.matchedAmount > 0
+        ? el('span', { class: 'minus' }, `lost${gross ? ` · refund ${formatAmount(gross)}` : ''}`)
+        : el('span', {}, `refund ${formatAmount(gross)}`);
+  const r = b.playerRound;
+  if (!r || (r.commission === 0 && r.bets === 1))
+    return [head, r ? el('div', { class: 'hint net' }, `net ${formatAmount(r.received)}`) : ''];
+  const scope = r.bets === 1 ? '' : ` (round, ${r.bets} bets)`;
+  return [
+    head,
+    el('div', { class: 'hint commission' }, `commission ${formatAmount(r.commission)}${scope}`),
+    el('div', { class: 'hint net' }, `net ${formatAmount(r.received)}${scope}`),
+  ];
+}
+
+/** A cursor pager: page 0 is the newest; "older" follows nextCursor, "newer" steps back. */
+export function createPager(prefix, load) {
+  const cursors = [undefined];
+  let next = null;
+  const render = () => {
+    $(`${prefix}-newer`).disabled = cursors.length === 1;
+    $(`${prefix}-older`).disabled = next === null;
+    $(`${prefix}-page`).textContent = `page ${cursors.length}`;
+  };
+  const refresh = async () => {
+    const c = cursors[cursors.length - 1];
+    next = await load(c === undefined ? '' : `?cursor=${c}`);
+    render();
+  };
+  $(`${prefix}-older`).addEventListener('click', () => {
+    if (next === null) return;
+    cursors.push(next);
+    void refresh();
+  });
+  $(`${prefix}-newer`).addEventListener('click', () => {
+    if (cursors.length > 1) cursors.pop();
+    void refresh();
+  });
+  return { refresh, onNewest: () => cursors.length === 1 };
 }
 
 export function renderBets(bets, ctx) {
   $('bets').replaceChildren(
-    ...bets.slice(0, 25).map((b) => {
+    ...bets.map((b) => {
       const cancellable =
         b.unmatchedAmount > 0 &&
         (b.status === 'PENDING' || b.status === 'PARTIALLY_MATCHED') &&
@@ -31,16 +75,21 @@ export function renderBets(bets, ctx) {
       return el(
         'tr',
         { dataset: { betId: b.betId, status: b.status } },
-        el('td', {}, `#${b.betId}`),
-        el('td', {}, String(b.roundId)),
-        el('td', {}, el('span', { class: `chip ${b.side}` }, b.side)),
-        el('td', { class: 'num' }, formatAmount(b.amount)),
-        el('td', { class: 'num' }, formatAmount(b.matchedAmount)),
-        el('td', { class: 'status' }, STATUS_TEXT[b.status] || b.status),
-        el('td', { class: 'num result' }, betResult(b)),
+        el('td', { 'data-label': 'Bet' }, `#${b.betId}`),
+        el('td', { 'data-label': 'Round' }, String(b.roundId)),
+        el('td', { 'data-label': 'Side' }, el('span', { class: `chip ${b.side}` }, b.side)),
+        el('td', { class: 'num', 'data-label': 'Amount' }, formatAmount(b.amount)),
+        el('td', { class: 'num matched', 'data-label': 'Matched' }, formatAmount(b.matchedAmount)),
         el(
           'td',
-          {},
+          { class: 'num cancelled', 'data-label': 'Cancelled' },
+          b.cancelledAmount ? formatAmount(b.cancelledAmount) : '–',
+        ),
+        el('td', { class: 'status', 'data-label': 'Status' }, STATUS_TEXT[b.status] || b.status),
+        el('td', { class: 'num result', 'data-label': 'Result' }, betResult(b)),
+        el(
+          'td',
+          { 'data-label': '' },
           cancellable
             ? el(
                 'button',
@@ -71,33 +120,22 @@ export async function cancelBet(bet, call) {
   }
 }
 
-function fairnessLine(round, report) {
-  const lines = [
-    `Round ${round.roundId}: ${report.ok ? 'FAIR ✓' : 'NOT FAIR ✗'}`,
-    `sha256(seed) = ${report.computedHash} ${report.hashMatches ? '= published hash ✓' : '≠ published hash ✗'}`,
-    `HMAC-SHA256(seed, "${round.roundId}") = ${report.hmacSha256}`,
-    `first 4 bytes as uint32 = ${report.uint32}; mod ${round.sides.length} = ${report.uint32 % round.sides.length} → ${report.computedResult} ${report.resultMatches === false ? '≠ recorded ✗' : '= recorded ✓'}`,
-  ];
-  if (report.chainMatches === true)
-    lines.push(`hash chain: sha256(seed of round ${round.roundId + 1}) = this seed ✓`);
-  return lines;
-}
-
 // Verdicts survive the table being redrawn by the next live event.
 const verdicts = new Map();
 
-function showVerdict(cell, ok) {
-  cell.textContent = ok ? 'fair ✓' : 'MISMATCH ✗';
-  cell.className = ok ? 'fair plus' : 'fair minus';
+function showVerdict(cell, text) {
+  cell.textContent = text;
+  cell.className = /✗/.test(text) ? 'fair minus' : /✓/.test(text) ? 'fair plus' : 'fair';
 }
 
 async function checkFairness(round, nextSeed, cell) {
   const detail = $('fair-detail');
   try {
     const report = await verifyRound(round, nextSeed);
-    verdicts.set(round.roundId, report.ok);
-    showVerdict(cell, report.ok);
-    detail.replaceChildren(...fairnessLine(round, report).map((line) => el('div', {}, line)));
+    const text = verdictText(round, report);
+    verdicts.set(round.roundId, text);
+    showVerdict(cell, text);
+    detail.replaceChildren(...proofLines(round, report).map((line) => el('div', {}, line)));
   } catch (err) {
     cell.textContent = 'error';
     detail.textContent = `Could not check: ${err.message}`;
@@ -107,19 +145,27 @@ async function checkFairness(round, nextSeed, cell) {
 export function renderHistory(rounds) {
   const bySeedId = new Map(rounds.map((r) => [r.roundId, r.serverSeed]));
   $('history').replaceChildren(
-    ...rounds.slice(0, 15).map((r) => {
+    ...rounds.map((r) => {
       const fairCell = el('span', { class: 'fair' });
       if (verdicts.has(r.roundId)) showVerdict(fairCell, verdicts.get(r.roundId));
       return el(
         'tr',
         { dataset: { roundId: r.roundId } },
-        el('td', {}, String(r.roundId)),
-        el('td', {}, r.status),
-        el('td', {}, r.result ? el('span', { class: `chip ${r.result}` }, r.result) : '–'),
-        el('td', {}, timeOf(r.closedAt)),
+        el('td', { 'data-label': 'Round' }, String(r.roundId)),
+        el('td', { 'data-label': 'Status' }, r.status),
         el(
           'td',
-          {},
+          { 'data-label': 'Result' },
+          r.result
+            ? el('span', { class: `chip ${r.result}` }, r.result)
+            : r.status === 'VOID'
+              ? 'none (void)'
+              : '–',
+        ),
+        el('td', { 'data-label': 'Closed' }, timeOf(r.closedAt)),
+        el(
+          'td',
+          { 'data-label': 'Fair?' },
           r.serverSeed
             ? [
                 el(
@@ -149,7 +195,13 @@ export function renderEntries(entries) {
           'tr',
           {},
           el('td', {}, `#${e.entryId}`),
-          el('td', {}, e.kind.replace(/_/g, ' ')),
+          el(
+            'td',
+            {},
+            e.kind === 'deposit' && /^demo:/.test(e.reference || '')
+              ? 'deposit (demo funds)'
+              : e.kind.replace(/_/g, ' '),
+          ),
           el(
             'td',
             { class: `num ${e.amount >= 0 ? 'plus' : 'minus'}` },

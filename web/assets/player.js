@@ -13,12 +13,17 @@ import {
   showMessage,
   tokenClaims,
 } from './api.js';
-import { cancelBet, renderBets, renderEntries, renderHistory } from './player-lists.js';
+import { createBetPanel } from './player-bet.js';
+import { createFunding } from './player-funding.js';
+import { cancelBet, createPager, renderBets, renderEntries, renderHistory } from './player-lists.js';
+import { createReveal } from './player-reveal.js';
 import { createRoundCard } from './round-card.js';
 import { createSession } from './session.js';
 import { connectStream } from './stream.js';
 
 const card = createRoundCard();
+const reveal = createReveal();
+const betPanel = createBetPanel({ rakeBps: () => (card.round && card.round.rakeBps) || 0 });
 const state = { liveBalanceAt: 0 };
 // A renewed access token goes to the open stream at once; a login or logout re-renders.
 const session = createSession('colorbet.session', {
@@ -29,6 +34,7 @@ const session = createSession('colorbet.session', {
     refreshAll();
   },
 });
+const funding = createFunding({ call: (...args) => session.call(...args), onFunded: () => walletSoon() });
 const claims = () => (session.token() ? tokenClaims(session.token()) : null);
 const isPlayer = () => Boolean(claims() && claims().role === 'player');
 
@@ -54,6 +60,8 @@ function renderAuth() {
   for (const id of ['bet-card', 'bets-card', 'wallet-card', 'balance-box', 'logout', 'who'])
     $(id).hidden = !player;
   $('who').textContent = player ? `${c.name} · player #${c.sub}` : '';
+  if (player) void funding.load();
+  else betPanel.clear();
   if (session.token() && !player) {
     showMessage($('auth-msg'), 'This is an operator account: use the operator page at /admin.');
   }
@@ -64,25 +72,38 @@ async function refreshRound() {
     const round = await api('GET', '/v1/rounds/current');
     card.syncClock(round.serverTime);
     card.set(round);
+    reveal.seen(round);
     renderSideButtons();
   } catch {
     // Before the first round (or while offline) the card keeps what it has.
   }
 }
 
+const historyPages = createPager('history', async (query) => {
+  const { rounds, nextCursor } = await api('GET', `/v1/rounds${query}`);
+  renderHistory(rounds);
+  return nextCursor;
+});
+
 async function refreshHistory() {
   try {
-    renderHistory((await api('GET', '/v1/rounds')).rounds);
+    await historyPages.refresh();
   } catch {
     // The next event retries.
   }
 }
 
+const betPages = createPager('bets', async (query) => {
+  const { bets, nextCursor } = await session.call('GET', `/v1/bets${query}`);
+  renderBets(bets, { openRoundId: () => (card.isOpen() ? card.round.roundId : null), cancel: onCancel });
+  betPanel.betsSeen(bets);
+  return nextCursor;
+});
+
 async function refreshBets() {
   if (!isPlayer()) return;
   try {
-    const { bets } = await session.call('GET', '/v1/bets');
-    renderBets(bets, { openRoundId: () => (card.isOpen() ? card.round.roundId : null), cancel: onCancel });
+    await betPages.refresh();
   } catch (err) {
     handleAuthError(err);
   }
@@ -98,6 +119,7 @@ async function refreshWallet() {
     showBalance(wallet.balance, 'rest');
     $('wallet-pending').textContent = formatAmount(wallet.pendingWithdrawals);
     renderEntries(entries.entries);
+    void funding.refreshWithdrawals();
   } catch (err) {
     handleAuthError(err);
   }
@@ -165,11 +187,7 @@ async function placeBet(side) {
       body: { roundId: card.round.roundId, side, amount },
       idempotencyKey: crypto.randomUUID(),
     });
-    showMessage(
-      msg,
-      `Bet #${bet.betId}: ${formatAmount(amount)} on ${side} in round ${bet.roundId}. Waiting for a match…`,
-      'ok',
-    );
+    betPanel.placed(bet);
     laterBets();
   } catch (err) {
     showMessage(msg, errorText(err));
@@ -188,6 +206,9 @@ function onRoundEvent(msg) {
   if (msg.change === 'totals') return card.setTotals(msg.roundId, msg.totals);
   card.set(msg);
   renderSideButtons();
+  betPanel.roundSeen(msg);
+  // A void of an older round (an operator's, after it closed) is news in the lists, not a reveal.
+  if (msg.status !== 'VOID' || (card.round && msg.roundId === card.round.roundId)) reveal.seen(msg);
   if (msg.status === 'CLOSED' && msg.result) {
     showMessage($('last-result'), `Round ${msg.roundId} result: ${msg.result.toUpperCase()}`, 'info');
   }
@@ -271,3 +292,4 @@ $('withdraw-form').addEventListener('submit', async (e) => {
 renderAuth();
 renderSideButtons();
 refreshAll();
+void betPanel.loadRules();

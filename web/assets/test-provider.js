@@ -2,9 +2,10 @@
 // the provider callback (POST /test-provider/pay), then returns the player to the game.
 import { $, api, errorText, formatAmount, showMessage } from './api.js';
 
-const params = new URLSearchParams(location.search);
-const depositId = Number(params.get('depositId'));
-const amount = Number(params.get('amount'));
+// "?depositId=12&amount=2500": the two numbers the payment page was opened with.
+const param = (name) => Number((new RegExp(`[?&]${name}=(\\d+)`).exec(location.search) || [])[1]);
+const depositId = param('depositId');
+const amount = param('amount');
 $('tp-amount').textContent = Number.isSafeInteger(amount) && amount > 0 ? formatAmount(amount) : '–';
 
 async function settle(status) {
