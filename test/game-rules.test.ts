@@ -18,6 +18,7 @@ import {
   freshRound as freshRoundIn,
   roundStatus as roundStatusOf,
 } from './helpers/rounds.ts';
+import { voidWithFourEyes } from './helpers/staff.ts';
 import { sleep } from './helpers/util.ts';
 
 const MIN_BET = 10;
@@ -78,8 +79,11 @@ const cancel = (p: Player, betId: number) =>
   t.request({ method: 'DELETE', url: `/v1/bets/${betId}`, token: p.token });
 const getBet = (p: Player, betId: number) =>
   t.request({ method: 'GET', url: `/v1/bets/${betId}`, token: p.token });
+// With a reason, and after the reveal approved by a second operator (test/helpers/staff.ts).
 const voidRound = (roundId: bigint, token = t.operatorToken) =>
-  t.request({ method: 'POST', url: `/v1/admin/rounds/${roundId}/void`, token });
+  token === t.operatorToken
+    ? voidWithFourEyes(t, roundId)
+    : t.request({ method: 'POST', url: `/v1/admin/rounds/${roundId}/void`, token, body: { reason: 'test' } });
 
 const count = (sql: string, params: unknown[]) => countRows(t.db.pool, sql, params);
 

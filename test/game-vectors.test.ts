@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from './helpers/app.ts';
 import { readRawScenarios } from '../src/betting/vectors.test-helper.ts';
 import { workerDeps } from './helpers/game.ts';
 import { accountBalance, assertAudit, ledgerBalance, projectAll } from './helpers/ledger.ts';
+import { voidWithFourEyes } from './helpers/staff.ts';
 
 const scenarios = readRawScenarios();
 
@@ -80,11 +81,8 @@ async function playUntilResult(
     const revealed = await t.request({ method: 'GET', url: `/v1/rounds/${round.id}` });
     assert.equal(revealed.status, 200);
     if (revealed.body.result === scenario.result) return { roundId: round.id, betIds };
-    const voided = await t.request({
-      method: 'POST',
-      url: `/v1/admin/rounds/${round.id}/void`,
-      token: t.operatorToken,
-    });
+    // After the reveal a void needs a reason and a second operator (test/helpers/staff.ts).
+    const voided = await voidWithFourEyes(t, round.id, 'not the result this vector needs');
     assert.equal(voided.status, 200, JSON.stringify(voided.body));
   }
   throw new Error(`no round with result ${scenario.result} in 64 attempts`);

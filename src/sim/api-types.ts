@@ -120,6 +120,264 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/admin/approvals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Deposits and voids waiting for a second operator (or decided, with ?status=) */
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+          status?: 'WAITING' | 'APPROVED' | 'REJECTED' | 'ALL';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              approvals: {
+                /** @description minor units: the deposit, or the stakes a void refunds */
+                amount: number;
+                approvalId: number;
+                /** Format: date-time */
+                decidedAt?: string | null;
+                decidedBy?: number | null;
+                decider?: string | null;
+                /** @enum {string} */
+                kind: 'deposit' | 'void';
+                reason?: string | null;
+                reference?: string | null;
+                /** Format: date-time */
+                requestedAt: string;
+                requestedBy: number;
+                requester?: string | null;
+                /** @description the answer of the deposit or void once carried out */
+                result?: {
+                  [key: string]: unknown;
+                } | null;
+                roundId?: number | null;
+                /** @enum {string} */
+                status: 'WAITING' | 'APPROVED' | 'REJECTED';
+                userId?: number | null;
+              }[];
+              nextCursor: string | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/approvals/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Carry out a waiting deposit or void (a second operator; exactly once) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description why; kept in the audit log */
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The decided approval */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description minor units: the deposit, or the stakes a void refunds */
+              amount: number;
+              approvalId: number;
+              /** Format: date-time */
+              decidedAt?: string | null;
+              decidedBy?: number | null;
+              decider?: string | null;
+              /** @enum {string} */
+              kind: 'deposit' | 'void';
+              reason?: string | null;
+              reference?: string | null;
+              /** Format: date-time */
+              requestedAt: string;
+              requestedBy: number;
+              requester?: string | null;
+              /** @description the answer of the deposit or void once carried out */
+              result?: {
+                [key: string]: unknown;
+              } | null;
+              roundId?: number | null;
+              /** @enum {string} */
+              status: 'WAITING' | 'APPROVED' | 'REJECTED';
+              userId?: number | null;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/approvals/{id}/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Reject a waiting deposit or void (a second operator) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description why; kept in the audit log */
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The decided approval */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description minor units: the deposit, or the stakes a void refunds */
+              amount: number;
+              approvalId: number;
+              /** Format: date-time */
+              decidedAt?: string | null;
+              decidedBy?: number | null;
+              decider?: string | null;
+              /** @enum {string} */
+              kind: 'deposit' | 'void';
+              reason?: string | null;
+              reference?: string | null;
+              /** Format: date-time */
+              requestedAt: string;
+              requestedBy: number;
+              requester?: string | null;
+              /** @description the answer of the deposit or void once carried out */
+              result?: {
+                [key: string]: unknown;
+              } | null;
+              roundId?: number | null;
+              /** @enum {string} */
+              status: 'WAITING' | 'APPROVED' | 'REJECTED';
+              userId?: number | null;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/admin/audit': {
     parameters: {
       query?: never;
@@ -203,6 +461,264 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/admin/audit-log': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every back-office action, newest first */
+    get: {
+      parameters: {
+        query?: {
+          action?: string;
+          cursor?: string;
+          userId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              entries: {
+                /** @description role.grant, role.revoke, approval.request, approval.approve, ... */
+                action: string;
+                actor: string | null;
+                actorId: number | null;
+                approvalId: number | null;
+                /** Format: date-time */
+                at: string;
+                detail?: {
+                  [key: string]: unknown;
+                };
+                id: number;
+                reason?: string | null;
+                roundId: number | null;
+                subject: string | null;
+                subjectUserId: number | null;
+              }[];
+              nextCursor: string | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              current: {
+                /** @description the first round that opened under it (for a pending version: the next round) */
+                appliesFromRound: number | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** @description the operator who wrote it; null for version 1, seeded from the environment */
+                createdBy: string | null;
+                /** @description a deposit or void above it waits for a second operator */
+                fourEyesAbove: number;
+                /** @description minor units */
+                maxBet: number;
+                /** @description minor units */
+                minBet: number;
+                /** @description no round has opened under it yet */
+                pending: boolean;
+                /** @description commission, basis points */
+                rakeBps: number;
+                reason: string;
+                roundSeconds: number;
+                /** @description the rules page of this version */
+                rulesUrl: string;
+                sides: string[];
+                version: number;
+              } | null;
+              /** @description the id the next round to open will have */
+              nextRound: number;
+              /** @description newest first */
+              versions: {
+                /** @description the first round that opened under it (for a pending version: the next round) */
+                appliesFromRound: number | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** @description the operator who wrote it; null for version 1, seeded from the environment */
+                createdBy: string | null;
+                /** @description a deposit or void above it waits for a second operator */
+                fourEyesAbove: number;
+                /** @description minor units */
+                maxBet: number;
+                /** @description minor units */
+                minBet: number;
+                /** @description no round has opened under it yet */
+                pending: boolean;
+                /** @description commission, basis points */
+                rakeBps: number;
+                reason: string;
+                roundSeconds: number;
+                /** @description the rules page of this version */
+                rulesUrl: string;
+                sides: string[];
+                version: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description a deposit or void above it waits for a second operator */
+            fourEyesAbove?: number;
+            /** @description minor units */
+            maxBet?: number;
+            /** @description minor units */
+            minBet?: number;
+            /** @description commission, basis points */
+            rakeBps?: number;
+            reason: string;
+            roundSeconds?: number;
+            sides?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The new version; it applies from the next round */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description the first round that opened under it (for a pending version: the next round) */
+              appliesFromRound: number | null;
+              /** Format: date-time */
+              createdAt: string;
+              /** @description the operator who wrote it; null for version 1, seeded from the environment */
+              createdBy: string | null;
+              /** @description a deposit or void above it waits for a second operator */
+              fourEyesAbove: number;
+              /** @description minor units */
+              maxBet: number;
+              /** @description minor units */
+              minBet: number;
+              /** @description no round has opened under it yet */
+              pending: boolean;
+              /** @description commission, basis points */
+              rakeBps: number;
+              reason: string;
+              roundSeconds: number;
+              /** @description the rules page of this version */
+              rulesUrl: string;
+              sides: string[];
+              version: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/admin/deposits': {
     parameters: {
       query?: never;
@@ -223,6 +739,8 @@ export interface paths {
         content: {
           'application/json': {
             amount: number;
+            /** @description why; kept in the audit log */
+            reason?: string;
             reference: string;
             userId: number;
           };
@@ -256,8 +774,1016 @@ export interface paths {
             'application/json': components['schemas']['Deposit'];
           };
         };
+        /** @description Above the four-eyes threshold (or a void after the reveal): nothing moved; it waits for a second operator */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              approvalId: number;
+              /** @enum {string} */
+              kind: 'deposit' | 'void';
+              /** @enum {string} */
+              status: 'WAITING' | 'APPROVED' | 'REJECTED';
+            };
+          };
+        };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/integrity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description deposits of the last N days (default 30) */
+          days?: string;
+          /** @description the last N rounds (default 500) */
+          rounds?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              pairs: {
+                expected: number;
+                nameA: string;
+                nameB: string;
+                /** @description minor units */
+                observed: number;
+                ratio: number;
+                rounds: number;
+                userA: number;
+                userB: number;
+              }[];
+              sources: {
+                accounts: number;
+                /** @description minor units */
+                amount: number;
+                deposits: number;
+                source: string;
+                users: {
+                  userId: number;
+                  username: string;
+                }[];
+              }[];
+              thresholds: {
+                pairRatio: number;
+                pairRounds: number;
+                sourceAccounts: number;
+                timingCv: number;
+                timingIntervals: number;
+              };
+              timing: {
+                bets: number;
+                cv: number;
+                meanSeconds: number;
+                stddevSeconds: number;
+                userId: number;
+                username: string;
+              }[];
+              window: {
+                fromRound: number;
+                /** Format: date-time */
+                since: string;
+                toRound: number;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/players': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+          /** @description page size, 1-200, default 50 */
+          limit?: string;
+          /** @description name prefix or user id */
+          q?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description pass as ?cursor= for the next (older) page; null on the last page */
+              nextCursor: string | null;
+              players: {
+                /** @description the wallet now (minor units) */
+                balance: number;
+                /** Format: date-time */
+                createdAt: string;
+                demo: boolean;
+                /** @description held for requested withdrawals (minor units) */
+                holds: number;
+                userId: number;
+                username: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/players/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              entries: components['schemas']['WalletEntry'][];
+              /** @description older entries: GET .../entries?cursor= */
+              nextCursor: string | null;
+              player: {
+                /** @description the wallet now (minor units) */
+                balance: number;
+                /** Format: date-time */
+                createdAt: string;
+                demo: boolean;
+                /** @description held for requested withdrawals (minor units) */
+                holds: number;
+                userId: number;
+                username: string;
+              };
+              recentBets: {
+                /** @description minor units */
+                amount: number;
+                betId: number;
+                /** @description minor units */
+                cancelledAmount: number;
+                /** @description minor units */
+                matchedAmount: number;
+                matches: {
+                  againstBetId: number;
+                  againstUserId: number;
+                  /** @description minor units */
+                  amount: number;
+                }[];
+                payout: number | null;
+                /** Format: date-time */
+                placedAt: string;
+                refund: number | null;
+                roundId: number;
+                /** @description place in the round book (booking order) */
+                seq: number | null;
+                side: string;
+                status: string;
+                userId: number;
+                username: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/players/{id}/entries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              entries: components['schemas']['WalletEntry'][];
+              /** @description pass as ?cursor= for the next (older) page; null on the last page */
+              nextCursor: string | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/players/{id}/protection': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['PlayerProtection'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/players/{id}/reinstate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Reinstate a suspended player (audited) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description why; kept in the audit log */
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              reason: string | null;
+              suspended: boolean;
+              /** Format: date-time */
+              suspendedAt: string | null;
+              suspendedBy: string | null;
+              userId: number;
+              username: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/players/{id}/suspend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Suspend a player: bets and withdrawals refused, funds kept (audited) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description why; kept in the audit log */
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              reason: string | null;
+              suspended: boolean;
+              /** Format: date-time */
+              suspendedAt: string | null;
+              suspendedBy: string | null;
+              userId: number;
+              username: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/players/{id}/suspension': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A player's suspension state */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              reason: string | null;
+              suspended: boolean;
+              /** Format: date-time */
+              suspendedAt: string | null;
+              suspendedBy: string | null;
+              userId: number;
+              username: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/reports/balances': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description a ledger entry id (every transfer up to it) or an ISO time (every transfer created up to it) */
+          at?: string;
+          cursor?: string;
+          /** @description csv: the same report as text/csv (amounts in minor units), for download */
+          format?: 'json' | 'csv';
+          kind?: 'player' | 'escrow' | 'house' | 'cash' | 'withdrawal_hold';
+          /** @description page size, 1-10000, default 100 */
+          limit?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The report (JSON), or with ?format=csv the same rows as CSV */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              accounts: {
+                accountId: number;
+                /** @description minor units */
+                balance: number;
+                kind: string;
+                roundId: number | null;
+                userId: number | null;
+                username: string | null;
+              }[];
+              /** @description the point: pass it again with the cursor for the next page */
+              at: string;
+              nextCursor: string | null;
+            };
+            'text/csv': string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/reports/commission': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+          /** @description csv: the same report as text/csv (amounts in minor units), for download */
+          format?: 'json' | 'csv';
+          /** @description page size, 1-1000, default 50 */
+          limit?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The report (JSON), or with ?format=csv the same rows as CSV */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              nextCursor: string | null;
+              rounds: {
+                bets: number;
+                /** @description minor units */
+                cancelled: number;
+                /** @description minor units */
+                commission: number;
+                /** @description minor units */
+                matched: number;
+                /** Format: date-time */
+                opensAt: string;
+                players: number;
+                roundId: number;
+                /** @description minor units */
+                staked: number;
+                status: string;
+                /** @description minor units */
+                turnover: number;
+                /** @description minor units */
+                voided: number;
+              }[];
+            };
+            'text/csv': string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/reports/liabilities': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description csv: the same report as text/csv (amounts in minor units), for download */
+          format?: 'json' | 'csv';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The report (JSON), or with ?format=csv the same rows as CSV */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description the last ledger entry the report includes */
+              asOfEntryId: number;
+              /** @description minor units */
+              escrow: number;
+              /** @description minor units */
+              holds: number;
+              playersWithFunds: number;
+              /** @description minor units */
+              total: number;
+              unsettledRounds: number;
+              /** @description minor units */
+              wallets: number;
+            };
+            'text/csv': string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/reports/reconciliation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description a ledger entry id (every transfer up to it) or an ISO time (every transfer created up to it) */
+          at?: string;
+          /** @description csv: the same report as text/csv (amounts in minor units), for download */
+          format?: 'json' | 'csv';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The report (JSON), or with ?format=csv the same rows as CSV */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description the last ledger entry the report includes */
+              asOfEntryId: number;
+              lines: {
+                /** @description minor units */
+                balance: number;
+                /** @enum {string} */
+                line: 'players' | 'holds' | 'escrow' | 'house' | 'external';
+              }[];
+              /** @description players + holds + escrow + house + external = 0 */
+              ok: boolean;
+              /** @description minor units */
+              total: number;
+              transfers: number;
+            };
+            'text/csv': string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/reports/turnover': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description csv: the same report as text/csv (amounts in minor units), for download */
+          format?: 'json' | 'csv';
+          from?: string;
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The report (JSON), or with ?format=csv the same rows as CSV */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              days: {
+                bets: number;
+                /** @description minor units */
+                cancelled: number;
+                /** @description minor units */
+                commission: number;
+                /** Format: date */
+                day: string;
+                /** @description minor units */
+                matched: number;
+                rounds: number;
+                /** @description minor units */
+                staked: number;
+                /** @description minor units */
+                turnover: number;
+                /** @description minor units */
+                voided: number;
+                voidedRounds: number;
+              }[];
+              /** Format: date */
+              from: string;
+              /** Format: date */
+              to: string;
+              totals: {
+                bets: number;
+                /** @description minor units */
+                cancelled: number;
+                /** @description minor units */
+                commission: number;
+                /** @description minor units */
+                matched: number;
+                rounds: number;
+                /** @description minor units */
+                staked: number;
+                /** @description minor units */
+                turnover: number;
+                /** @description minor units */
+                voided: number;
+              };
+            };
+            'text/csv': string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -310,6 +1836,94 @@ export interface paths {
               /** @description pass as ?cursor= for the next (older) page; null on the last page */
               nextCursor: string | null;
               rounds: components['schemas']['AdminRound'][];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/rounds/{id}/bets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+          /** @description page size, 1-200, default 50 */
+          limit?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              bets: {
+                /** @description minor units */
+                amount: number;
+                betId: number;
+                /** @description minor units */
+                cancelledAmount: number;
+                /** @description minor units */
+                matchedAmount: number;
+                matches: {
+                  againstBetId: number;
+                  againstUserId: number;
+                  /** @description minor units */
+                  amount: number;
+                }[];
+                payout: number | null;
+                /** Format: date-time */
+                placedAt: string;
+                refund: number | null;
+                roundId: number;
+                /** @description place in the round book (booking order) */
+                seq: number | null;
+                side: string;
+                status: string;
+                userId: number;
+                username: string;
+              }[];
+              /** @description pass as ?cursor= for the next (older) page; null on the last page */
+              nextCursor: string | null;
             };
           };
         };
@@ -382,18 +1996,20 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/v1/admin/rounds/{id}/void': {
+  '/v1/admin/rounds/{id}/settlements': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    get?: never;
-    put?: never;
-    post: {
+    get: {
       parameters: {
-        query?: never;
+        query?: {
+          cursor?: string;
+          /** @description page size, 1-200, default 50 */
+          limit?: string;
+        };
         header?: never;
         path: {
           id: string;
@@ -427,6 +2043,90 @@ export interface paths {
           };
           content: {
             'application/json': {
+              /** @description pass as ?cursor= for the next (older) page; null on the last page */
+              nextCursor: string | null;
+              settlements: {
+                /** @description minor units */
+                commission: number;
+                /** Format: date-time */
+                createdAt: string;
+                /** @description won minus lost on matched stakes (signed) */
+                net: number;
+                /** @enum {string} */
+                outcome: 'SETTLED' | 'VOID';
+                /** @description minor units */
+                received: number;
+                /** @description minor units */
+                staked: number;
+                userId: number;
+                username: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/rounds/{id}/void': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Void a round and refund every stake (a reason is required; four eyes above the threshold or after the reveal) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description why; kept in the audit log */
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
               bets: number;
               players: number;
               /** @description minor units returned to wallets */
@@ -434,6 +2134,21 @@ export interface paths {
               roundId: number;
               /** @enum {string} */
               status: 'VOID';
+            };
+          };
+        };
+        /** @description Above the four-eyes threshold (or a void after the reveal): nothing moved; it waits for a second operator */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              approvalId: number;
+              /** @enum {string} */
+              kind: 'deposit' | 'void';
+              /** @enum {string} */
+              status: 'WAITING' | 'APPROVED' | 'REJECTED';
             };
           };
         };
@@ -494,6 +2209,211 @@ export interface paths {
                 /** Format: date-time */
                 quarantinedAt: string;
                 roundId: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/staff': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Back-office accounts and their roles */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              staff: {
+                /** Format: date-time */
+                createdAt: string;
+                /** @enum {string} */
+                role: 'operator' | 'support' | 'auditor' | 'none';
+                userId: number;
+                username: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/staff/{id}/role': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Grant a back-office role, or revoke with role 'none' (audited; signs the account out) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description why; kept in the audit log */
+            reason?: string;
+            /** @enum {string} */
+            role: 'operator' | 'support' | 'auditor' | 'none';
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              account: {
+                /** Format: date-time */
+                createdAt: string;
+                /** @enum {string} */
+                role: 'operator' | 'support' | 'auditor' | 'none';
+                userId: number;
+                username: string;
+              };
+              changed: boolean;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/suspensions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Suspended players */
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              nextCursor: string | null;
+              suspensions: {
+                reason: string | null;
+                suspended: boolean;
+                /** Format: date-time */
+                suspendedAt: string | null;
+                suspendedBy: string | null;
+                userId: number;
+                username: string;
               }[];
             };
           };
@@ -1230,6 +3150,414 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/funding': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Funding'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me/activity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description the login time; default and earliest: 24 h / 7 days ago */
+          since?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Activity'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me/limits': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Protection'];
+          };
+        };
+      };
+    };
+    /** @description A lower limit applies at once; a higher one, or none, after the 24 h cooling-off. */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            deposit?: {
+              '7d'?: number | null;
+              '24h'?: number | null;
+              '30d'?: number | null;
+            };
+            loss?: {
+              '7d'?: number | null;
+              '24h'?: number | null;
+              '30d'?: number | null;
+            };
+            /** @description minutes between reality checks on the player page; null turns them off */
+            realityCheckMinutes?: number | null;
+            stake?: {
+              '7d'?: number | null;
+              '24h'?: number | null;
+              '30d'?: number | null;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Protection'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me/self-exclusion': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Bets and deposits are refused until it ends; it cannot be undone early. Withdrawals stay open. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            days: number;
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Protection'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me/timeout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Bets and deposits are refused until it ends; it cannot be shortened. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            hours: number;
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Protection'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/payments/callback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Called by the payment provider, signed: header x-payment-signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_CALLBACK_SECRET> */
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          'x-payment-signature': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            amount: number;
+            depositId: number;
+            providerReference?: string;
+            /** @enum {string} */
+            status: 'succeeded' | 'failed';
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The deposit after the callback */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['DepositIntent'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/rounds': {
     parameters: {
       query?: never;
@@ -1397,6 +3725,105 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          version?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description the first round that ran under it */
+              appliesFromRound: number | null;
+              commissionExample: {
+                bets: {
+                  amount: number;
+                  player: string;
+                  side: string;
+                }[];
+                explanation: string;
+                matches: {
+                  against: number;
+                  amount: number;
+                  bet: number;
+                }[];
+                players: {
+                  commission: number;
+                  net: number;
+                  player: string;
+                  received: number;
+                  staked: number;
+                }[];
+                result: string;
+              };
+              commissionPercent: number;
+              interruptedRoundVoidSeconds: number;
+              /** @description minor units */
+              maxBet: number;
+              /** @description minor units */
+              minBet: number;
+              rakeBps: number;
+              roundSeconds: number;
+              sections: {
+                id: string;
+                text: string[];
+                title: string;
+              }[];
+              sides: string[];
+              verifier: {
+                api: string;
+                page: string;
+              };
+              /** @description the configuration version; null before one exists */
+              version: number | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/stream': {
     parameters: {
       query?: never;
@@ -1504,6 +3931,161 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/wallet/demo-funds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Play money credited, marked demo in the ledger */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Deposit'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/wallet/deposits': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              deposits: components['schemas']['DepositIntent'][];
+              /** @description pass as ?cursor= for the next (older) page; null on the last page */
+              nextCursor: string | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            amount: number;
+          };
+        };
+      };
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Started: pay at payUrl; the provider credits it */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['DepositIntent'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/wallet/entries': {
     parameters: {
       query?: never;
@@ -1570,7 +4152,50 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The error envelope */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The error envelope */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description pass as ?cursor= for the next (older) page; null on the last page */
+              nextCursor: string | null;
+              withdrawals: components['schemas']['Withdrawal'][];
+            };
+          };
+        };
+      };
+    };
     put?: never;
     post: {
       parameters: {
@@ -1628,18 +4253,38 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** Activity */
+    Activity: {
+      bets: number;
+      minutesPlayed: number;
+      /** @description returned - staked (minor units, signed) */
+      net: number;
+      realityCheckMinutes: number | null;
+      /** @description minor units back to the wallet since: payouts, cancel and void refunds */
+      returned: number;
+      /** Format: date-time */
+      serverTime: string;
+      /** Format: date-time */
+      since: string;
+      /** @description minor units staked since */
+      staked: number;
+    };
     /** AdminRound */
     AdminRound: {
       /** Format: date-time */
       closedAt: string | null;
       /** Format: date-time */
       closesAt: string;
+      /** @description the game configuration version it ran under; null for rounds before versioning */
+      configVersion?: number | null;
       /** Format: date-time */
       opensAt: string;
       players: number;
       rakeBps: number;
       result: string | null;
       roundId: number;
+      /** @description the rules it ran under: /rules?version=N */
+      rulesUrl?: string;
       /** @description revealed once the round is closed */
       serverSeed: string | null;
       serverSeedHash: string;
@@ -1663,6 +4308,11 @@ export interface components {
           unmatched: number;
         };
       };
+      /**
+       * @description why the service voided it; null for an operator void or a round not voided
+       * @enum {string|null}
+       */
+      voidReason?: 'interrupted' | 'seed_unavailable' | null;
     };
     /** Bet */
     Bet: {
@@ -1677,6 +4327,17 @@ export interface components {
       payout: number | null;
       /** Format: date-time */
       placedAt: string;
+      /** @description the player's settlement of the bet's round, as in the ledger (commission is per player per round); null until settled or voided */
+      playerRound?: {
+        /** @description the player's bets in the round */
+        bets: number;
+        /** @description minor units */
+        commission: number;
+        /** @description credited to the wallet: every payout and refund less the commission */
+        received: number;
+        /** @description minor units */
+        staked: number;
+      } | null;
       /** @description once SETTLED or VOID */
       refund: number | null;
       roundId: number;
@@ -1697,6 +4358,21 @@ export interface components {
       depositId: number;
       reference: string;
       userId: number;
+    };
+    /** DepositIntent */
+    DepositIntent: {
+      /** @description minor units */
+      amount: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      creditedAt: string | null;
+      depositId: number;
+      /** @description where the player pays; null once credited */
+      payUrl: string | null;
+      provider: string;
+      /** @enum {string} */
+      status: 'STARTED' | 'CREDITED';
     };
     /** Error */
     Error: {
@@ -1731,6 +4407,108 @@ export interface components {
       /** @description the first 4 bytes of the HMAC, big-endian */
       uint32: number;
     };
+    /** Funding */
+    Funding: {
+      /** @description demo mode: play money per click, at most once per window; null when off */
+      demoFunds: {
+        /** @description minor units */
+        amount: number;
+        everySeconds: number;
+      } | null;
+      /** @description deposits through the payment provider are offered */
+      deposits: boolean;
+      /** @description minor units */
+      maxDeposit: number;
+    };
+    /** PlayerProtection */
+    PlayerProtection: {
+      coolingOffHours: number;
+      /** Format: date-time */
+      excludedSince: string | null;
+      /**
+       * Format: date-time
+       * @description self-excluded until then; cannot end early
+       */
+      excludedUntil: string | null;
+      /** @description every kind and period, 9 rows */
+      limits: {
+        /** @enum {string} */
+        kind: 'deposit' | 'stake' | 'loss';
+        /** @description in force now (minor units); null: no limit */
+        limit: number | null;
+        /** @description a higher limit (or none) waiting for the cooling-off */
+        pending: {
+          /** Format: date-time */
+          effectiveAt: string;
+          /** @description minor units; null: no limit */
+          limit: number | null;
+        } | null;
+        /** @enum {string} */
+        period: '24h' | '7d' | '30d';
+        /** @description how much more the window allows now; null: no limit */
+        remaining: number | null;
+        /** @description minor units over the window: deposits; stakes less cancelled and voided parts; or loss = those stakes less settlement payouts (negative after a net win) */
+        used: number;
+      }[];
+      /** @description the player's latest changes, newest first */
+      log: {
+        /** @enum {string} */
+        action: 'limits' | 'timeout' | 'self_exclusion' | 'reality_check';
+        /** Format: date-time */
+        at: string;
+        detail: {
+          [key: string]: unknown;
+        };
+      }[];
+      realityCheckMinutes: number | null;
+      /** Format: date-time */
+      serverTime: string;
+      /**
+       * Format: date-time
+       * @description bets and deposits refused until then
+       */
+      timeoutUntil: string | null;
+      userId: number;
+    };
+    /** Protection */
+    Protection: {
+      coolingOffHours: number;
+      /** Format: date-time */
+      excludedSince: string | null;
+      /**
+       * Format: date-time
+       * @description self-excluded until then; cannot end early
+       */
+      excludedUntil: string | null;
+      /** @description every kind and period, 9 rows */
+      limits: {
+        /** @enum {string} */
+        kind: 'deposit' | 'stake' | 'loss';
+        /** @description in force now (minor units); null: no limit */
+        limit: number | null;
+        /** @description a higher limit (or none) waiting for the cooling-off */
+        pending: {
+          /** Format: date-time */
+          effectiveAt: string;
+          /** @description minor units; null: no limit */
+          limit: number | null;
+        } | null;
+        /** @enum {string} */
+        period: '24h' | '7d' | '30d';
+        /** @description how much more the window allows now; null: no limit */
+        remaining: number | null;
+        /** @description minor units over the window: deposits; stakes less cancelled and voided parts; or loss = those stakes less settlement payouts (negative after a net win) */
+        used: number;
+      }[];
+      realityCheckMinutes: number | null;
+      /** Format: date-time */
+      serverTime: string;
+      /**
+       * Format: date-time
+       * @description bets and deposits refused until then
+       */
+      timeoutUntil: string | null;
+    };
     /** Readiness */
     Readiness: {
       checks: {
@@ -1747,11 +4525,15 @@ export interface components {
       closedAt: string | null;
       /** Format: date-time */
       closesAt: string;
+      /** @description the game configuration version it ran under; null for rounds before versioning */
+      configVersion?: number | null;
       /** Format: date-time */
       opensAt: string;
       rakeBps: number;
       result: string | null;
       roundId: number;
+      /** @description the rules it ran under: /rules?version=N */
+      rulesUrl?: string;
       /** @description revealed once the round is closed */
       serverSeed: string | null;
       serverSeedHash: string;
@@ -1775,6 +4557,11 @@ export interface components {
           unmatched: number;
         };
       };
+      /**
+       * @description why the service voided it; null for an operator void or a round not voided
+       * @enum {string|null}
+       */
+      voidReason?: 'interrupted' | 'seed_unavailable' | null;
     };
     /** Tokens */
     Tokens: {

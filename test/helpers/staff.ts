@@ -8,6 +8,18 @@ export async function staffAccount(t: TestApp, role: StaffRole): Promise<{ userI
   return { userId: Number(user.userId), token: await t.deps.tokens.issue(user) };
 }
 
+const seconds = new WeakMap<TestApp, Promise<{ userId: number; token: string }>>();
+
+/** One second operator per app, made once (account creation hashes a password: slow for races). */
+export function secondOperator(t: TestApp): Promise<{ userId: number; token: string }> {
+  let second = seconds.get(t);
+  if (!second) {
+    second = staffAccount(t, 'operator');
+    seconds.set(t, second);
+  }
+  return second;
+}
+
 /** A void through the API with a reason; after the reveal (or above the threshold) a second operator approves it. */
 export async function voidWithFourEyes(t: TestApp, roundId: bigint | number, reason = 'test void') {
   const asked = await t.request({
@@ -17,7 +29,7 @@ export async function voidWithFourEyes(t: TestApp, roundId: bigint | number, rea
     body: { reason },
   });
   if (asked.status !== 202) return asked;
-  const second = await staffAccount(t, 'operator');
+  const second = await secondOperator(t);
   return t.request({
     method: 'POST',
     url: `/v1/admin/approvals/${asked.body.approvalId}`,

@@ -14,7 +14,7 @@ export const reasonBody = (extra: Record<string, object> = {}, required: string[
   ({
     type: 'object',
     additionalProperties: false,
-    required,
+    ...(required.length ? { required } : {}),
     properties: { ...extra, reason: reasonProperty },
   }) as const;
 
