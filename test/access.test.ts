@@ -95,6 +95,10 @@ test('players and anonymous callers reach no operator route; anonymous callers n
     ['GET', '/v1/wallet/entries'],
     ['GET', '/v1/bets'],
     ['POST', '/v1/wallet/withdrawals'],
+    ['GET', '/v1/wallet/withdrawals'],
+    ['GET', '/v1/wallet/deposits'],
+    ['POST', '/v1/wallet/deposits'],
+    ['POST', '/v1/wallet/demo-funds'],
     ['POST', '/v1/bets'],
   ] as const) {
     const res = await t.request({ method, url, body: method === 'POST' ? {} : undefined });

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { userExists } from '../../auth/users.ts';
+import { listWithdrawals } from '../../ledger/queries.ts';
+import { isReservedReference } from '../../payments/intents.ts';
 import { fourEyesAbove, roundStakes } from '../../backoffice/four-eyes.ts';
 import { AppError, appError } from '../../errors.ts';
-import { listWithdrawals } from '../../ledger/queries.ts';
 import type { Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { submitMoney } from '../money.ts';
@@ -104,7 +105,15 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
     async (req, reply) => {
       const value = BigInt(req.body.amount);
       if (value > deps.config.maxDeposit) {
-        throw appError('INVALID_AMOUNT', `A deposit is at most ${deps.config.maxDeposit}`);
+        throw appError('INVALID_AMOUNT', `A deposit is at most ${deps.config.maxDeposit}`, {
+          maxDeposit: Number(deps.config.maxDeposit),
+        });
+      }
+      // demo: and payment: references are written only by the service (src/payments/intents.ts).
+      if (isReservedReference(req.body.reference)) {
+        throw appError('VALIDATION', 'References starting with demo: or payment: are reserved', {
+          field: 'reference',
+        });
       }
       const userId = BigInt(req.body.userId);
       if (!(await userExists(deps.pool, userId))) throw appError('NOT_FOUND', 'No such user');
