@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { createUser } from '../src/auth/users.ts';
 import { uniqueName, startTestApp, type TestApp } from './helpers/app.ts';
 import { closeAndSettle } from './helpers/game.ts';
 import { guardBalance } from './helpers/ledger.ts';
@@ -48,7 +49,7 @@ const putLimits = (p: Player, body: object) =>
   t.request({ method: 'PUT', url: '/v1/me/limits', token: p.token, body });
 
 const limitOf = (view: { limits: { kind: string; period: string }[] }, kind: string, period: string) =>
-  view.limits.find((l) => l.kind === kind && l.period === period) as {
+  view.limits.find((l) => l.kind === kind && l.period === period) as unknown as {
     limit: number | null;
     used: number;
     remaining: number | null;
@@ -271,6 +272,15 @@ test('support sees a player protection and its history; a player cannot; activit
   );
   const other = await player(0);
   assert.equal((await t.request({ method: 'GET', url, token: other.token })).status, 403);
+  // Support reads it; the auditor's read-only role is for the audit log and reports, not player data.
+  for (const [role, status] of [
+    ['support', 200],
+    ['auditor', 403],
+  ] as const) {
+    const staff = await createUser(t.db.pool, uniqueName(role.slice(0, 3)), 'staff-password-1', role);
+    const token = await t.deps.tokens.issue(staff);
+    assert.equal((await t.request({ method: 'GET', url, token })).status, status, role);
+  }
   assert.equal(
     (await t.request({ method: 'GET', url: '/v1/admin/players/999999/protection', token: t.operatorToken }))
       .status,
