@@ -1,7 +1,7 @@
 // The colorbet command line. Wiring only: every command calls into the domain modules.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { formatAudit, runAudit } from '../audit.ts';
 import { generatePassword } from '../auth/passwords.ts';
 import { SessionTokens } from '../auth/sessions.ts';
@@ -108,14 +108,19 @@ program
     exit(report.ok ? 0 : 1);
   });
 
-const operator = program.command('operator').description('operator accounts');
+const operator = program.command('operator').description('back-office accounts (operator, support, auditor)');
 operator
   .command('create <username>')
-  .description('create an operator and print its credentials once, as one JSON line')
-  .action(async (username: string) => {
+  .description('create a named back-office account and print its credentials once, as one JSON line')
+  .addOption(
+    new Option('--role <role>', 'operator: money and rounds; support: players; auditor: read only')
+      .choices(['operator', 'support', 'auditor'])
+      .default('operator'),
+  )
+  .action(async (username: string, opts: { role: 'operator' | 'support' | 'auditor' }) => {
     const line = await withRuntime(async (rt) => {
       const password = generatePassword();
-      const user = await createUser(rt.pool, username, password, 'operator');
+      const user = await createUser(rt.pool, username, password, opts.role);
       const tokens = new TokenService(await resolveAuthSecret(rt.config, rt.pool), rt.config.tokenTtlSeconds);
       // A session like a login's: the access token is short-lived, the refresh token renews it.
       const session = new SessionTokens(tokens, rt.pool, {
@@ -123,7 +128,13 @@ operator
         refreshTtlSeconds: rt.config.refreshTokenTtlSeconds,
         accessTtlSeconds: rt.config.tokenTtlSeconds,
       });
-      return { userId: idJson(user.userId), username, password, ...(await session.issue(user)) };
+      return {
+        userId: idJson(user.userId),
+        username,
+        role: opts.role,
+        password,
+        ...(await session.issue(user)),
+      };
     });
     process.stdout.write(`${JSON.stringify(line)}\n`);
   });
