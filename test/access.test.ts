@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { listenOnLoopback, startTestApp, type TestApp } from './helpers/app.ts';
+import { createUser } from '../src/auth/users.ts';
+import { listenOnLoopback, startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { guardSum } from './helpers/ledger.ts';
 import { freshRound } from './helpers/rounds.ts';
 
@@ -74,8 +75,6 @@ test('players and anonymous callers reach no operator route; anonymous callers n
     ['POST', '/v1/admin/withdrawals/1/approve'],
     ['POST', '/v1/admin/rounds/1/void'],
     ['POST', '/v1/admin/rounds/1/retry-settlement'],
-    ['GET', '/v1/admin/config'],
-    ['POST', '/v1/admin/config'],
     ['GET', '/v1/admin/players/1/protection'],
   ];
   for (const [method, url] of operatorRoutes) {
@@ -132,4 +131,43 @@ test("a player's live stream carries only their own balance and bet events", asy
     JSON.stringify(messages),
   );
   assert.ok(!JSON.stringify(messages).includes('7777'), 'nothing of the other player');
+});
+
+test('reports and back-office reads: each role reaches exactly its own (issue 12 roles)', async () => {
+  const p = await t.registerPlayer();
+  const staff = async (role: 'support' | 'auditor') =>
+    t.deps.tokens.issue(await createUser(t.db.pool, uniqueName(role.slice(0, 3)), 'staff-password-1', role));
+  const tokens = {
+    player: p.token,
+    support: await staff('support'),
+    auditor: await staff('auditor'),
+    operator: t.operatorToken,
+  };
+  const reports = ['auditor', 'operator'];
+  const playerData = ['support', 'operator'];
+  const rounds = ['operator', 'support', 'auditor'];
+  const matrix: [string, string[]][] = [
+    ['/v1/admin/reports/turnover', reports],
+    ['/v1/admin/reports/liabilities', reports],
+    ['/v1/admin/reports/balances?format=csv', reports],
+    ['/v1/admin/reports/reconciliation', reports],
+    ['/v1/admin/reports/commission', reports],
+    ['/v1/admin/players', playerData],
+    [`/v1/admin/players/${p.userId}`, playerData],
+    [`/v1/admin/players/${p.userId}/entries`, playerData],
+    ['/v1/admin/integrity', playerData],
+    ['/v1/admin/rounds/1/bets', rounds],
+    ['/v1/admin/rounds/1/settlements', rounds],
+  ];
+  for (const [url, allowed] of matrix) {
+    assert.equal((await t.request({ method: 'GET', url })).status, 401, `${url} anonymous`);
+    for (const [role, token] of Object.entries(tokens)) {
+      const res = await t.request({ method: 'GET', url, token });
+      assert.equal(
+        res.status,
+        allowed.includes(role) ? 200 : 403,
+        `${url} as ${role}: ${JSON.stringify(res.body)}`,
+      );
+    }
+  }
 });
