@@ -14,6 +14,7 @@ import {
   tokenClaims,
 } from './api.js';
 import { startCharts } from './admin-charts.js';
+import { loadConfigHistory, setupConfigForm } from './admin-config.js';
 import { loadRounds } from './admin-rounds.js';
 import { createRoundCard } from './round-card.js';
 import { createSession } from './session.js';
@@ -40,6 +41,7 @@ function onError(err, node) {
 }
 
 const ctx = { call: session.call, onError, refresh: () => void loadRounds(ctx) };
+setupConfigForm(ctx);
 const laterRounds = debounce(() => isOperator() && void loadRounds(ctx), 300);
 
 function render() {
@@ -53,6 +55,7 @@ function render() {
   if (op) {
     void loadRounds(ctx);
     void loadWithdrawals();
+    void loadConfigHistory(ctx);
   }
 }
 

@@ -1,0 +1,153 @@
+// The published rules page and the operator's configuration history in a real browser
+// (Debian's Chromium through playwright-core) against a real listening service with its
+// scheduler: an operator writes version 2 on /admin, sees it pending ("next round"), then
+// applied from the round that opened under it; /rules shows the current round's version with
+// every section, /rules?version=1 the version an earlier round ran under. Screenshots go to
+// test-results/ (rules.png, rules-v1.png, admin-config.png).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { chromium, type Page } from 'playwright-core';
+import { createUser } from '../src/auth/users.ts';
+import { gameConfigSeed, seedGameConfig } from '../src/betting/game-config.ts';
+import { postgresHub } from '../src/bus/events.ts';
+import { buildDeps } from '../src/cli/runtime.ts';
+import { buildApp } from '../src/http/app.ts';
+import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
+import { recordContract } from './helpers/contract.ts';
+import { createTestDatabase } from './helpers/db.ts';
+import { requireDependency } from './helpers/env.ts';
+import { startGameWorkers, waitUntil } from './helpers/game.ts';
+import { textOf, waitText } from './helpers/browser.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.resolve('test-results');
+const skip = requireDependency('Chromium', existsSync(CHROMIUM));
+
+async function startService() {
+  const db = await createTestDatabase();
+  const runtime = testRuntime(db, {
+    AUTH_SECRET: 'browser-rules-secret-long-enough-0123456789',
+    ROUND_SECONDS: '3',
+    MIN_BET: '10',
+    RAKE_BPS: '200',
+  });
+  const events = await postgresHub(db.url, () => undefined);
+  const deps = await buildDeps(runtime, events);
+  await seedGameConfig(deps.pool, gameConfigSeed(deps.config));
+  const app = await buildApp(deps);
+  const contract = recordContract(app);
+  const base = `http://127.0.0.1:${await listenOnLoopback(app)}`;
+  const workers = startGameWorkers({ db, deps });
+  return {
+    db,
+    base,
+    stop: async () => {
+      await workers.stop();
+      await app.close();
+      await events.close();
+      await db.drop();
+      assert.deepEqual(contract.violations, [], 'answers that break the API contract');
+    },
+  };
+}
+
+test('the rules page and the configuration history on /admin', { skip, timeout: 120_000 }, async () => {
+  const service = await startService();
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
+  await mkdir(SHOTS, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', `--crash-dumps-dir=${profile}`],
+  });
+  const pageErrors: string[] = [];
+  const pages: Page[] = [];
+  const newPage = async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1200, height: 1000 } })).newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.setDefaultTimeout(15_000);
+    pages.push(page);
+    return page;
+  };
+  try {
+    const admin = await newPage();
+    const opName = uniqueName('op');
+    await createUser(service.db.pool, opName, 'operator-password-1', 'operator');
+    await admin.goto(`${service.base}/admin`);
+    await admin.fill('#username', opName);
+    await admin.fill('#password', 'operator-password-1');
+    await admin.click('#login');
+    await admin.waitForSelector('#config-card:not([hidden])');
+    await admin.waitForSelector('#config-history tr[data-version="1"]');
+    assert.match(await textOf(admin, '#config-history tr[data-version="1"]'), /environment/);
+
+    await admin.fill('#config-minBet', '0.50');
+    await admin.fill('#config-rakeBps', '300');
+    await admin.fill('#config-reason', 'higher minimum, browser test');
+    await admin.click('#config-form button[type="submit"]');
+    const saved = await waitText(admin, '#config-msg', /Version 2 saved/);
+    const from = Number(/applies from round (\d+)/.exec(saved)?.[1]);
+    assert.ok(from > 0, saved);
+    await admin.waitForSelector('#config-history tr[data-version="2"][data-pending="true"]');
+    assert.match(await textOf(admin, '#config-history tr[data-version="2"] .applies'), /next round/);
+
+    // Once a round opened under version 2, the history says which.
+    let firstOfV2 = 0;
+    await waitUntil('a round under version 2', async () => {
+      const r = await (await fetch(`${service.base}/v1/rounds/current`)).json();
+      firstOfV2 = r.configVersion === 2 ? r.roundId : 0;
+      return firstOfV2 > 0;
+    });
+    await admin.reload();
+    await admin.waitForSelector('#config-history tr[data-version="2"][data-pending="false"]');
+    const applies = await textOf(admin, '#config-history tr[data-version="2"] .applies');
+    assert.ok(Number(/round (\d+)/.exec(applies)?.[1]) <= firstOfV2, applies);
+    await admin.screenshot({ path: path.join(SHOTS, 'admin-config.png'), fullPage: true });
+
+    const rules = await newPage();
+    await rules.goto(`${service.base}/rules`);
+    await waitText(rules, '#rules-version', /version 2/);
+    const terms = await textOf(rules, '#rules-terms');
+    assert.match(terms, /0\.50/);
+    assert.match(terms, /3% of net winnings \(300 bps\)/);
+    for (const id of [
+      'matching',
+      'lapse',
+      'cancellation',
+      'void',
+      'interruption',
+      'commission',
+      'limits',
+      'fairness',
+    ]) {
+      await rules.waitForSelector(`#rules-${id}`);
+    }
+    assert.match(await textOf(rules, '#rules-interruption'), /voided and every stake refunded/);
+    assert.equal(await rules.getAttribute('#verifier-link', 'href'), '/#history-card');
+    await rules.waitForSelector('#example-players tr');
+    await rules.screenshot({ path: path.join(SHOTS, 'rules.png'), fullPage: true });
+
+    await rules.goto(`${service.base}/rules?version=1`);
+    await waitText(rules, '#rules-version', /version 1/);
+    assert.match(await textOf(rules, '#rules-terms'), /200 bps/);
+    await rules.screenshot({ path: path.join(SHOTS, 'rules-v1.png'), fullPage: true });
+    assert.deepEqual(pageErrors, [], 'no script errors on the pages');
+  } catch (err) {
+    await Promise.all(
+      pages.map((p, i) =>
+        p
+          .screenshot({ path: path.join(SHOTS, `rules-failure-${i}.png`), fullPage: true })
+          .catch(() => undefined),
+      ),
+    );
+    throw err;
+  } finally {
+    await browser.close();
+    await rm(profile, { recursive: true, force: true });
+    await service.stop();
+  }
+});
