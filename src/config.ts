@@ -27,6 +27,8 @@ export interface Config {
   readonly maxDeposit: bigint;
   /** Seeds version 1 of the game configuration: a deposit or void above it needs a second operator. */
   readonly fourEyesAbove: bigint;
+  /** MAX_EXPOSURE_PER_ROUND: one player's stakes in one round, at most (0 = no cap). */
+  readonly maxExposurePerRound: bigint;
   /** A round still not settled this long after its close is voided and refunded (INTERRUPTED_ROUND_VOID_SECONDS). */
   readonly interruptedRoundVoidSeconds: number;
   readonly authSecret: string | undefined;
@@ -263,6 +265,10 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const maxDeposit = BigInt(integer(env, 'MAX_DEPOSIT', 1_000_000_000_000, 1, MAX_SAFE));
+  const maxExposurePerRound = integer(env, 'MAX_EXPOSURE_PER_ROUND', 0, 0, MAX_SAFE);
+  if (maxExposurePerRound > 0 && maxExposurePerRound < minBet) {
+    throw new ConfigError('MAX_EXPOSURE_PER_ROUND', `must be 0 (no cap) or at least MIN_BET (${minBet})`);
+  }
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535),
     host,
@@ -282,6 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBet: BigInt(maxBet),
     maxDeposit,
     fourEyesAbove: BigInt(integer(env, 'FOUR_EYES_ABOVE', 10_000_000, 0, MAX_SAFE)),
+    maxExposurePerRound: BigInt(maxExposurePerRound),
     // The published interruption rule: resume and settle from the database, else void in time.
     interruptedRoundVoidSeconds: integer(env, 'INTERRUPTED_ROUND_VOID_SECONDS', 900, 1, 7 * 86_400),
     authSecret,

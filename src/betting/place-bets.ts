@@ -15,7 +15,8 @@
 //                    ROUND_NOT_OPEN, FORBIDDEN (no player wallet), INVALID_SIDE,
 //                    ROUND_NOT_OPEN (no escrow), SELF_EXCLUDED, TIMED_OUT, LIMIT_REACHED (player
 //                    protection, read after the guards are locked, only when a player of the batch
-//                    has a protection row: ledger/protection.ts), INSUFFICIENT_FUNDS (against the
+//                    has a protection row: ledger/protection.ts), SUSPENDED, EXPOSURE_CAP
+//                    (bet-restrictions.ts), INSUFFICIENT_FUNDS (against the
 //                    guard less the stakes of this player's earlier bets in the batch).
 //   4. INSERT_BETS   bets, their stake transfers and outbox events for the accepted bets, ids
 //                    in arrival order. The wallet guard trigger still checks every stake: it
@@ -28,12 +29,15 @@ import { AppError, appError } from '../errors.ts';
 import { protectionRefusal, readProtectionRoom } from '../ledger/protection.ts';
 import type { OperationContext, OperationResult } from '../ledger/transaction-service.ts';
 import { EVENT_VERSION } from '../outbox/outbox.ts';
+import { betRestrictions } from './bet-restrictions.ts';
 import { betJson, type BetRow } from './bets.ts';
 import { roundStateLock } from './locks.ts';
 
 export interface BetLimits {
   minBet: bigint;
   maxBet: bigint;
+  /** MAX_EXPOSURE_PER_ROUND: a player's stakes in one round, at most (0 or absent: no cap). */
+  maxExposurePerRound?: bigint;
 }
 
 export interface PlaceBet {
@@ -54,13 +58,14 @@ const READ_STATE = `
     ORDER BY a.id
     FOR UPDATE OF g)
   SELECT 'round' AS kind, r.id, r.status, r.sides, e.id AS account_id, NULL::bigint AS balance,
-         g.min_bet, g.max_bet, NULL::boolean AS protected
+         g.min_bet, g.max_bet, NULL::boolean AS protected, NULL::boolean AS suspended
   FROM rounds r LEFT JOIN accounts e ON e.kind = 'escrow' AND e.round_id = r.id
   LEFT JOIN game_config g ON g.version = r.config_version
   WHERE r.id = ANY ($1::bigint[])
   UNION ALL
   SELECT 'wallet', user_id, NULL, NULL, wallet_id, balance, NULL, NULL,
-         EXISTS (SELECT 1 FROM player_protection p WHERE p.user_id = guards.user_id)
+         EXISTS (SELECT 1 FROM player_protection p WHERE p.user_id = guards.user_id),
+         EXISTS (SELECT 1 FROM account_suspensions s WHERE s.user_id = guards.user_id)
   FROM guards`;
 
 const INSERT_BETS = `
@@ -143,10 +148,12 @@ export async function placeBets(
     min_bet: bigint | null;
     max_bet: bigint | null;
     protected: boolean | null;
+    suspended: boolean | null;
   }>({ name: 'bets-read-state', text: READ_STATE, values: [roundIds, userIds] });
   const rounds = new Map<bigint, RoundState>();
   const wallets = new Map<bigint, { walletId: bigint; available: bigint; staked: bigint }>();
   const protectedUsers: bigint[] = [];
+  const suspendedUsers = new Set<bigint>();
   for (const r of state.rows) {
     if (r.kind === 'round') {
       rounds.set(r.id, {
@@ -159,11 +166,19 @@ export async function placeBets(
     } else if (r.account_id !== null && r.balance !== null) {
       wallets.set(r.id, { walletId: r.account_id, available: r.balance, staked: 0n });
       if (r.protected) protectedUsers.push(r.id);
+      if (r.suspended) suspendedUsers.add(r.id);
     }
   }
 
   // A second statement, so it sees every stake that committed while the guards were awaited.
   const protection = protectedUsers.length ? await readProtectionRoom(client, protectedUsers) : undefined;
+  const restrictions = await betRestrictions(
+    client,
+    suspendedUsers,
+    userIds,
+    roundIds,
+    limits.maxExposurePerRound,
+  );
   const answers: (OperationResult | AppError | undefined)[] = [];
   const accepted: { ord: number; item: BetItem; walletId: bigint; escrowId: bigint }[] = [];
   for (const [ord, item] of items.entries()) {
@@ -171,7 +186,8 @@ export async function placeBets(
     const wallet = wallets.get(item.op.userId);
     const refused =
       refusal(item.op, limits, round, wallet?.walletId) ??
-      protectionRefusal(protection?.get(item.op.userId), 'bet', item.op.amount, wallet?.staked);
+      protectionRefusal(protection?.get(item.op.userId), 'bet', item.op.amount, wallet?.staked) ??
+      restrictions.check(item.op);
     if (refused || !wallet || !round?.escrowId) {
       answers.push(refused ?? appError('INTERNAL'));
     } else if (wallet.available < item.op.amount) {
@@ -179,6 +195,7 @@ export async function placeBets(
     } else {
       wallet.available -= item.op.amount;
       wallet.staked += item.op.amount;
+      restrictions.accept(item.op);
       accepted.push({ ord, item, walletId: wallet.walletId, escrowId: round.escrowId });
       answers.push(undefined);
     }
