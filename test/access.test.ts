@@ -9,6 +9,7 @@ import { createUser } from '../src/auth/users.ts';
 import { listenOnLoopback, startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { guardSum } from './helpers/ledger.ts';
 import { freshRound } from './helpers/rounds.ts';
+import { staffAccount } from './helpers/staff.ts';
 
 let t: TestApp;
 let base: string;
@@ -170,4 +171,61 @@ test('reports and back-office reads: each role reaches exactly its own (issue 12
       );
     }
   }
+});
+
+// The back-office roles (issue 12): operator (money and rounds), support (player data,
+// suspension), auditor (read only: audit log, reports, configuration history), and an account
+// whose role was revoked ('none'). Each route lets in exactly its roles: the others get 403.
+test('each back-office role reaches exactly the routes of its role', async () => {
+  const staffRoutes: [string, string, string[]][] = [
+    ['POST', '/v1/admin/deposits', ['operator']],
+    ['POST', '/v1/admin/withdrawals/1/approve', ['operator']],
+    ['POST', '/v1/admin/withdrawals/1/reject', ['operator']],
+    ['POST', '/v1/admin/rounds/1/void', ['operator']],
+    ['GET', '/v1/admin/rounds', ['operator']],
+    ['POST', '/v1/admin/rounds/1/retry-settlement', ['operator']],
+    ['GET', '/v1/admin/approvals', ['operator']],
+    ['POST', '/v1/admin/approvals/1', ['operator']],
+    ['POST', '/v1/admin/approvals/1/reject', ['operator']],
+    ['GET', '/v1/admin/staff', ['operator']],
+    ['POST', '/v1/admin/staff/1/role', ['operator']],
+    ['GET', '/v1/admin/withdrawals', ['operator', 'support']],
+    ['GET', '/v1/admin/suspensions', ['operator', 'support']],
+    ['GET', '/v1/admin/players/1/suspension', ['operator', 'support']],
+    ['POST', '/v1/admin/players/1/suspend', ['operator', 'support']],
+    ['POST', '/v1/admin/players/1/reinstate', ['operator', 'support']],
+    ['GET', '/v1/admin/audit', ['operator', 'auditor']],
+    ['GET', '/v1/admin/audit-log', ['operator', 'auditor']],
+  ];
+  const none = await staffAccount(t, 'support');
+  await t.db.pool.query(`UPDATE users SET role = 'none' WHERE id = $1`, [none.userId]);
+  const callers: [string, string][] = [
+    ['operator', t.operatorToken],
+    ['support', (await staffAccount(t, 'support')).token],
+    ['auditor', (await staffAccount(t, 'auditor')).token],
+    ['none', none.token],
+    ['player', (await t.registerPlayer()).token],
+  ];
+  const before = await guardSum(t.db.pool);
+  for (const [method, url, roles] of staffRoutes) {
+    for (const [role, token] of callers) {
+      const res = await t.request({
+        method: method as 'GET',
+        url,
+        token,
+        body: method === 'POST' ? {} : undefined,
+      });
+      if (roles.includes(role)) {
+        assert.ok(
+          ![401, 403].includes(res.status),
+          `${method} ${url} as ${role}: ${JSON.stringify(res.body)}`,
+        );
+      } else {
+        assert.equal(res.status, 403, `${method} ${url} as ${role}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.code, 'FORBIDDEN');
+      }
+      assert.ok(res.status < 500, `${method} ${url} as ${role}: ${res.status}`);
+    }
+  }
+  assert.equal(await guardSum(t.db.pool), before, 'no request of the matrix moved money');
 });

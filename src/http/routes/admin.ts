@@ -184,7 +184,8 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
   app.get<{ Querystring: { cursor?: string; status?: string } }>(
     '/v1/admin/withdrawals',
     {
-      preValidation: guard.operator,
+      // Reading players' withdrawals is player data: support too; deciding them is money.
+      preValidation: guard.requireRole('operator', 'support'),
       schema: {
         tags: ['admin'],
         security: bearer,
@@ -261,7 +262,7 @@ export function adminRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards):
   app.get(
     '/v1/admin/audit',
     {
-      preValidation: guard.operator,
+      preValidation: guard.requireRole('auditor', 'operator'),
       schema: { tags: ['admin'], security: bearer, response: { 200: auditReport } },
     },
     async () => deps.audit(),
