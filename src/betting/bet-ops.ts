@@ -9,6 +9,7 @@ import type { OperationContext, OperationResult } from '../ledger/transaction-se
 import { postTransfer } from '../ledger/transfers.ts';
 import { betJson, getBet, type BetRow } from './bets.ts';
 import { roundStateLock } from './locks.ts';
+import { markBookChanged } from './match-book.ts';
 import { runMatchPass } from './match-pass.ts';
 import { placeBets, type BetLimits, type PlaceBet } from './place-bets.ts';
 
@@ -66,6 +67,8 @@ export function betHandlers(limits: BetLimits) {
        WHERE id = $1 AND round_id = $3 RETURNING *`,
       [op.betId, unmatched, found.round_id],
     );
+    // The book changed under the match lock the pass above took: no worker reuses its copy.
+    await markBookChanged(client, found.round_id);
     const wallet = await playerWalletId(client, op.userId);
     await postTransfer(client, {
       debitAccountId: await roundEscrowId(client, bet.round_id),

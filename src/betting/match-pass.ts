@@ -1,10 +1,13 @@
 // One matching pass over a round: the bets not yet in the book, in the order they reached
 // the matcher, are matched by the pure rule against the book, and the fills, book positions
 // and bet states are written back in a few set-based statements. The exclusive match lock
-// makes passes on one round strictly one after another, whichever worker runs them.
+// makes passes on one round strictly one after another, whichever worker runs them. A match
+// worker passes its MatchBooks and so reuses the book it left at its last pass while no one
+// else has changed it (match-book.ts); without them the book is read from bets.
 import type { Queryable } from '../db/pool.ts';
 import { roundMatchLock } from './locks.ts';
-import { matchBets, type Fill, type IncomingBet, type RestingBet } from './matching.ts';
+import { bookWriter, markBookChanged, readBook, type MatchBooks } from './match-book.ts';
+import { matchBets, type Fill, type IncomingBet } from './matching.ts';
 
 /** Most bets one pass books: one pass is one short transaction (about a second at most). */
 export const PASS_LIMIT = 10_000;
@@ -14,10 +17,14 @@ export interface PassResult {
   fills: Fill[];
   /** Bets whose matched amount changed, with their owners (for events). */
   touched: { betId: bigint; userId: bigint; requestId: string | null; matched: bigint }[];
+  /** The pass matched against the book remembered from the worker's last pass (no read of bets). */
+  bookReused?: boolean;
 }
 
-export async function runMatchPass(db: Queryable, roundId: bigint): Promise<PassResult> {
+export async function runMatchPass(db: Queryable, roundId: bigint, books?: MatchBooks): Promise<PassResult> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [roundMatchLock(roundId)]);
+  // Taken out now: a pass that fails leaves no remembered book behind.
+  const remembered = books?.take(roundId);
   const round = await db.query<{ status: string }>('SELECT status FROM rounds WHERE id = $1', [roundId]);
   const status = round.rows[0]?.status;
   // Only OPEN rounds and the final pass of a CLOSED round match; later bets simply lapse.
@@ -28,26 +35,21 @@ export async function runMatchPass(db: Queryable, roundId: bigint): Promise<Pass
      WHERE round_id = $1 AND seq IS NULL ORDER BY id LIMIT $2`,
     [roundId, PASS_LIMIT],
   );
-  if (incoming.rowCount === 0) return { booked: 0, fills: [], touched: [] };
-  const resting = await db.query<{ id: bigint; user_id: bigint; side: string; remaining: bigint }>(
-    `SELECT id, user_id, side, amount - matched_amount - cancelled_amount AS remaining FROM bets
-     WHERE round_id = $1 AND seq IS NOT NULL AND matched_amount + cancelled_amount < amount AND status <> 'CANCELLED'
-     ORDER BY seq`,
-    [roundId],
-  );
-  const book: RestingBet[] = resting.rows.map((r) => ({
-    id: r.id.toString(),
-    playerId: r.user_id.toString(),
-    side: r.side,
-    remaining: r.remaining,
-  }));
+  if (incoming.rowCount === 0) {
+    // Nothing changed: the remembered book is still the round's.
+    if (remembered) books?.keep(roundId, remembered.writer, remembered.book);
+    return { booked: 0, fills: [], touched: [] };
+  }
+  const reuse = remembered !== undefined && remembered.writer === (await bookWriter(db, roundId));
+  const book = reuse ? remembered.book : await readBook(db, roundId);
   const arriving: IncomingBet[] = incoming.rows.map((r) => ({
     id: r.id.toString(),
     playerId: r.user_id.toString(),
     side: r.side,
     amount: r.unmatched,
   }));
-  const { fills } = matchBets(book, arriving);
+  const outcome = matchBets(book, arriving);
+  const { fills } = outcome;
 
   const matchedBy = new Map<string, bigint>();
   for (const f of fills) {
@@ -85,5 +87,7 @@ export async function runMatchPass(db: Queryable, roundId: bigint): Promise<Pass
   const touched = rows
     .filter((r) => matchedBy.has(r.id.toString()))
     .map((r) => ({ betId: r.id, userId: r.user_id, requestId: r.request_id, matched: r.m }));
-  return { booked: ids.length, fills, touched };
+  const writer = await markBookChanged(db, roundId);
+  books?.keep(roundId, writer, outcome.book);
+  return { booked: ids.length, fills, touched, bookReused: reuse };
 }

@@ -1,6 +1,7 @@
 // Match worker: takes bet events from the outbox (SKIP LOCKED, so any number of workers
 // share them), runs the matching pass of each round they name, and runs the final pass of
 // rounds that closed. The per-round match lock keeps passes on one round one at a time.
+import { MatchBooks } from '../betting/match-book.ts';
 import { PASS_LIMIT, runMatchPass, type PassResult } from '../betting/match-pass.ts';
 import type { Pool, PoolClient, Queryable } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
@@ -25,6 +26,8 @@ export interface MatchDeps {
   bus?: StreamBus;
   /** Rounds a bounded pass left with unbooked bets; the worker returns to them first. */
   backlog?: Set<bigint>;
+  /** The books this worker's passes left, reused while no one else changed them. */
+  books?: MatchBooks;
 }
 
 const GROUP = 'match';
@@ -37,8 +40,12 @@ const SWEEP_AFTER_SECONDS = 2;
  * the projection back). `more` says the round still has unbooked bets: the worker comes back
  * to it at once, in a new transaction.
  */
-export async function matchRound(db: Queryable, roundId: bigint): Promise<PassResult & { more: boolean }> {
-  const pass = await runMatchPass(db, roundId);
+export async function matchRound(
+  db: Queryable,
+  roundId: bigint,
+  books?: MatchBooks,
+): Promise<PassResult & { more: boolean }> {
+  const pass = await runMatchPass(db, roundId, books);
   return { ...pass, more: pass.booked >= PASS_LIMIT };
 }
 
@@ -89,7 +96,7 @@ async function matchRounds(
       a < b ? -1 : 1,
     );
     const passes: [bigint, PassResult & { more: boolean }][] = [];
-    for (const id of ids) passes.push([id, await matchRound(client, id)]);
+    for (const id of ids) passes.push([id, await matchRound(client, id, deps.books)]);
     return passes;
   });
   for (const [roundId, pass] of results) {
@@ -177,8 +184,11 @@ export async function finalPass(deps: MatchDeps): Promise<boolean> {
     const roundId = await claimNextClosedRound(client);
     if (roundId === undefined) return undefined;
     takeUp(roundId);
-    const pass = await matchRound(client, roundId);
-    if (!pass.more) await client.query(`UPDATE rounds SET status = 'SETTLING' WHERE id = $1`, [roundId]);
+    const pass = await matchRound(client, roundId, deps.books);
+    if (!pass.more) {
+      await client.query(`UPDATE rounds SET status = 'SETTLING' WHERE id = $1`, [roundId]);
+      deps.books?.forget(roundId);
+    }
     await forgetFailures(client, roundId);
     return [roundId, pass] as const;
   });
@@ -195,7 +205,11 @@ export async function finalPass(deps: MatchDeps): Promise<boolean> {
 }
 
 export function startMatchWorker(base: MatchDeps): Worker {
-  const deps: MatchDeps = { ...base, backlog: base.backlog ?? new Set() };
+  const deps: MatchDeps = {
+    ...base,
+    backlog: base.backlog ?? new Set(),
+    books: base.books ?? new MatchBooks(),
+  };
   const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const fromBus = deps.bus ? busConsumer({ ...deps, bus: deps.bus }, consumer) : undefined;
   let lastSweep = 0;
