@@ -3,6 +3,7 @@
 // person at a terminal gets a block of text; a log shipper gets the same facts as one JSON line.
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { withoutPassword } from './errors.ts';
 
 export interface BannerFacts {
   player: string;
@@ -12,17 +13,6 @@ export interface BannerFacts {
   data: string;
   redis?: string;
   demoPlayers: number;
-}
-
-/** A URL without its password, for printing. */
-export function withoutPassword(raw: string): string {
-  try {
-    const u = new URL(raw);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }
 
 /** The base URL a browser on this machine can open (a wildcard address is not one). */

@@ -4,6 +4,7 @@ import { verifyRound } from '../betting/fairness.ts';
 import { fairnessProof } from '../betting/round-view.ts';
 import { getRound } from '../betting/rounds.ts';
 import type { Pool } from '../db/pool.ts';
+import { fetchOrExplain } from './errors.ts';
 
 export async function fairnessFromDatabase(
   pool: Pool,
@@ -37,8 +38,14 @@ export async function fairnessFromDatabase(
 }
 
 export async function fairnessFromApi(url: string, roundId: bigint): Promise<{ ok: boolean; text: string }> {
-  const res = await fetch(`${url}/v1/rounds/${roundId}`);
-  if (!res.ok) return { ok: false, text: `GET /v1/rounds/${roundId}: HTTP ${res.status}` };
+  const address = `${url.replace(/\/+$/, '')}/v1/rounds/${roundId}`;
+  const res = await fetchOrExplain(address);
+  if (!res.ok) {
+    const body = (await res.json().catch(() => undefined)) as
+      { error?: { code?: string; message?: string } } | undefined;
+    const said = body?.error ? `: ${body.error.code ?? ''} ${body.error.message ?? ''}`.trimEnd() : '';
+    return { ok: false, text: `GET ${address} answered HTTP ${res.status}${said}` };
+  }
   const r = (await res.json()) as {
     serverSeed: string | null;
     serverSeedHash: string;

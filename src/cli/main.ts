@@ -1,5 +1,6 @@
 // The colorbet command line. Wiring only: every command calls into the domain modules.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { formatAudit, runAudit } from '../audit.ts';
@@ -18,7 +19,8 @@ import { openRuntime, shutdownOn, type Runtime } from './runtime.ts';
 import { parseRoles, startRoles } from './start.ts';
 import { fairnessFromApi, fairnessFromDatabase } from './fairness.ts';
 import { partitionsDetach, partitionsEnsure, partitionsReport } from './partitions.ts';
-import { simulateCommand, type SimulateFlags } from './simulate.ts';
+import { simulateCommand, simulateUrl, type SimulateFlags } from './simulate.ts';
+import { checkApi, CliError } from './errors.ts';
 
 function configOrExit() {
   try {
@@ -33,10 +35,18 @@ function configOrExit() {
 }
 
 /** Runs a one-shot command against the same database as a running service. */
-async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+async function withRuntime<T>(
+  fn: (rt: Runtime) => Promise<T>,
+  options: { createDatabase?: boolean } = {},
+): Promise<T> {
   const config = configOrExit();
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', config.logFormat);
-  const rt = await openRuntime(config, logger, { poolSize: 4, applicationName: 'colorbet-cli' });
+  // Only start and migrate may create a database; the others say there is none.
+  const rt = await openRuntime(config, logger, {
+    poolSize: 4,
+    applicationName: 'colorbet-cli',
+    existingOnly: !options.createDatabase,
+  });
   try {
     return await fn(rt);
   } finally {
@@ -52,7 +62,12 @@ function exit(code: number): never {
   process.exit(code);
 }
 
-const program = new Command('colorbet').description('Peer-to-peer colour-round betting engine');
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+const program = new Command('colorbet')
+  .description('Peer-to-peer colour-round betting engine')
+  .version(`colorbet ${version} (Node ${process.version})`, '-v, --version', 'print the version');
 
 program
   .command('start')
@@ -92,7 +107,7 @@ program
   .command('migrate')
   .description('apply database migrations')
   .action(async () => {
-    await withRuntime(async () => process.stdout.write('migrations up to date\n'));
+    await withRuntime(async () => process.stdout.write('migrations up to date\n'), { createDatabase: true });
   });
 
 program
@@ -188,7 +203,13 @@ program
   .option('--bets-per-player <n>', 'bets per player per round', '2')
   .option('--url <url>', 'API base URL (default http://HOST:PORT)')
   .option('--operator-token <token>', 'operator token for funding (default: create an operator)')
+  .option('--json', 'one JSON line: the summary (money in minor units) and the verify report')
   .action(async (opts: SimulateFlags) => {
+    // The API first: a simulator with no server to drive says so, naming the address.
+    await checkApi(
+      simulateUrl(configOrExit(), opts),
+      'Is `npm start` running there? Give another address with --url.',
+    );
     const ok = await withRuntime((rt) => simulateCommand(rt, opts));
     exit(ok ? 0 : 1);
   });
@@ -220,6 +241,7 @@ process.on('uncaughtException', fatal('uncaught exception'));
 process.on('unhandledRejection', fatal('unhandled rejection'));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`colorbet: ${describeError(err)}\n`);
+  // A CliError's message is the whole story (the address tried, and why); anything else is named.
+  process.stderr.write(`colorbet: ${err instanceof CliError ? err.message : describeError(err)}\n`);
   process.exit(1);
 });

@@ -9,6 +9,7 @@ import type { Config } from '../config.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import type { PostmasterExit } from '../db/postmaster.ts';
 import { describeError } from '../observability/describe-error.ts';
+import { databaseUnreachable, requireEmbeddedDatabase } from './errors.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool, type Pool } from '../db/pool.ts';
 import { routeReads } from '../db/read-pool.ts';
@@ -55,12 +56,14 @@ function onceEvery(ms: number, log: (err: unknown, repeated: number) => void): (
 export async function openRuntime(
   config: Config,
   logger: Logger,
-  options: { poolSize?: number; applicationName?: string } = {},
+  /** existingOnly: refuse a DATA_DIR with no database instead of creating one (one-shot commands). */
+  options: { poolSize?: number; applicationName?: string; existingOnly?: boolean } = {},
 ): Promise<Runtime> {
   let databaseUrl = config.databaseUrl;
   let stopEmbedded = async () => undefined as void;
   let databaseExited: Promise<PostmasterExit> | undefined;
   if (!databaseUrl) {
+    if (options.existingOnly) requireEmbeddedDatabase(config.dataDir);
     const server = await startEmbeddedPostgres(
       config.dataDir,
       (m) => logger.debug({ component: 'postgres' }, m),
@@ -83,7 +86,7 @@ export async function openRuntime(
       if (result.applied.length) logger.info({ applied: result.applied }, 'migrations applied');
     } catch (err) {
       await stopEmbedded();
-      throw err;
+      throw databaseUnreachable(databaseUrl, !!config.databaseUrl, err);
     } finally {
       await owner.end().catch(() => undefined);
     }

@@ -7,6 +7,8 @@ import { TokenService } from '../auth/tokens.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';
 import { createUser } from '../auth/users.ts';
 import { runSimulation } from '../sim/simulate.ts';
+import { browsableBase } from './banner.ts';
+import { formatCounts, formatMajor } from './format.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface SimulateFlags {
@@ -15,6 +17,12 @@ export interface SimulateFlags {
   url?: string;
   betsPerPlayer: string;
   operatorToken?: string;
+  json?: boolean;
+}
+
+/** The API the simulator drives: --url, or this machine's HOST:PORT. */
+export function simulateUrl(config: Runtime['config'], flags: Pick<SimulateFlags, 'url'>): string {
+  return flags.url ?? browsableBase(config.host, config.port);
 }
 
 function positive(name: string, raw: string): number {
@@ -24,7 +32,7 @@ function positive(name: string, raw: string): number {
 }
 
 export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promise<boolean> {
-  const url = flags.url ?? `http://${rt.config.host}:${rt.config.port}`;
+  const url = simulateUrl(rt.config, flags);
   let operatorToken = flags.operatorToken;
   if (!operatorToken) {
     const op = await createUser(
@@ -74,22 +82,44 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
   );
   const totals = rows[0]!;
   const l = summary.latency;
+  const report = await runAudit(rt.pool);
+  if (flags.json) {
+    // Integer minor units, like the API.
+    const line = {
+      url,
+      rounds: summary.rounds,
+      players: summary.players,
+      betsAccepted: summary.betsAccepted,
+      betsPerSecond: Math.round(summary.betsPerSecond),
+      betsRefused: summary.betsRejected,
+      cancels: summary.cancels,
+      betsInRounds: Number(totals.bets),
+      staked: Number(totals.staked),
+      matched: Number(totals.matched),
+      refunds: Number(totals.refunds),
+      commission: Number(totals.commission),
+      latencyMs: l,
+      verify: report,
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    return report.ok;
+  }
   const out = [
     '',
+    `API              ${url}`,
     `rounds           ${summary.rounds.join(', ')}`,
     `players          ${summary.players}`,
     `bets accepted    ${summary.betsAccepted} (${summary.betsPerSecond.toFixed(0)} bets/s while placing)`,
-    `bets refused     ${JSON.stringify(summary.betsRejected)}`,
+    `bets refused     ${formatCounts(summary.betsRejected)}`,
     `cancels          ${summary.cancels}`,
     `bets in rounds   ${totals.bets} (all players, demo crowd included)`,
-    `staked           ${totals.staked}`,
-    `matched volume   ${totals.matched}`,
-    `refunds          ${totals.refunds}`,
-    `commission       ${totals.commission}`,
+    `staked           ${formatMajor(totals.staked)}`,
+    `matched volume   ${formatMajor(totals.matched)}`,
+    `refunds          ${formatMajor(totals.refunds)}`,
+    `commission       ${formatMajor(totals.commission)}`,
     `bet latency ms   p50 ${l.p50.toFixed(1)}  p95 ${l.p95.toFixed(1)}  p99 ${l.p99.toFixed(1)}  max ${l.max.toFixed(1)}`,
+    '(money in major units; --json gives minor units)',
   ];
-  process.stdout.write(`${out.join('\n')}\n\nverify:\n`);
-  const report = await runAudit(rt.pool);
-  process.stdout.write(`${formatAudit(report)}\n`);
+  process.stdout.write(`${out.join('\n')}\n\nverify:\n${formatAudit(report)}\n`);
   return report.ok;
 }
