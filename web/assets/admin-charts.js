@@ -55,12 +55,14 @@ function draw(canvas, values, color) {
 
 const SERIES = [
   { id: 'bets', metric: 'colorbet_bets_accepted_total', rate: true, color: '#4c8dff', unit: '/s' },
+  // The counter is in minor units; the page shows money in major units everywhere (issue 13).
   {
     id: 'volume',
     metric: 'colorbet_matched_volume_minor_total',
     rate: true,
+    scale: 0.01,
     color: '#30a46c',
-    unit: ' minor/s',
+    unit: '/s',
   },
   { id: 'backlog', metric: 'colorbet_outbox_backlog', rate: false, color: '#f5a524', unit: '' },
   { id: 'lag', metric: 'colorbet_projection_lag_entries', rate: false, color: '#e5484d', unit: '' },
@@ -97,11 +99,12 @@ export function startCharts() {
           Math.max(0, value >= previous.values[s.metric] ? value - previous.values[s.metric] : value) /
           seconds;
       }
+      point *= s.scale ?? 1;
       const series = history[s.id];
       series.push(point);
       if (series.length > POINTS) series.shift();
       $(`v-${s.id}`).textContent =
-        `${point.toLocaleString(undefined, { maximumFractionDigits: 1 })}${s.unit}`;
+        `${point.toLocaleString(undefined, { maximumFractionDigits: s.scale ? 2 : 1 })}${s.unit}`;
       draw($(`c-${s.id}`), series, s.color);
     }
     previous = { at: now, values: sample };

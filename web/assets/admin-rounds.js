@@ -40,6 +40,19 @@ function voidButton(round, ctx) {
   return button;
 }
 
+// Opens the round's bets, matches and settlement lines (web/assets/admin-round-bets.js).
+const betsButton = (round) =>
+  el(
+    'button',
+    {
+      class: 'small secondary bets',
+      type: 'button',
+      onclick: () =>
+        window.dispatchEvent(new CustomEvent('colorbet:round-bets', { detail: { roundId: round.roundId } })),
+    },
+    'Bets',
+  );
+
 export function renderRounds(rounds, ctx) {
   $('rounds').replaceChildren(
     ...rounds.map((r) =>
@@ -54,7 +67,7 @@ export function renderRounds(rounds, ctx) {
         el('td', { class: 'num' }, String(sum(r.totals, 'bets'))),
         el('td', { class: 'num' }, String(r.players)),
         el('td', {}, timeOf(r.closesAt)),
-        el('td', {}, VOIDABLE.has(r.status) ? voidButton(r, ctx) : ''),
+        el('td', {}, betsButton(r), ' ', VOIDABLE.has(r.status) ? voidButton(r, ctx) : ''),
       ),
     ),
   );

@@ -13,6 +13,7 @@ import {
   timeOf,
   tokenClaims,
 } from './api.js';
+import { mountBackOffice } from './admin-back-office.js';
 import { startCharts } from './admin-charts.js';
 import { loadConfigHistory, setupConfigForm } from './admin-config.js';
 import { loadRounds } from './admin-rounds.js';
@@ -42,6 +43,8 @@ function onError(err, node) {
 
 const ctx = { call: session.call, onError, refresh: () => void loadRounds(ctx) };
 setupConfigForm(ctx);
+// Players, a round's bets, reports and integrity flags: each shown to the roles that may read it.
+const backOffice = mountBackOffice(session, onError);
 const laterRounds = debounce(() => isOperator() && void loadRounds(ctx), 300);
 
 function render() {
@@ -51,6 +54,7 @@ function render() {
   $('who').hidden = !op;
   $('who').textContent = op ? `operator ${claims().name}` : '';
   for (const node of document.querySelectorAll('.operator-only')) node.hidden = !op;
+  backOffice.render(claims() ? claims().role : null);
   if (session.token() && !op) showMessage($('auth-msg'), 'That account is not an operator.');
   if (op) {
     void loadRounds(ctx);
