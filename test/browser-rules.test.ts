@@ -2,7 +2,8 @@
 // (Debian's Chromium through playwright-core) against a real listening service with its
 // scheduler: an operator writes version 2 on /admin, sees it pending ("next round"), then
 // applied from the round that opened under it; /rules shows the current round's version with
-// every section, /rules?version=1 the version an earlier round ran under. Screenshots go to
+// every section, /rules?version=1 the version an earlier round ran under, and the player's
+// round history links each round's version. Screenshots go to
 // test-results/ (rules.png, rules-v1.png, admin-config.png).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -135,6 +136,14 @@ test('the rules page and the configuration history on /admin', { skip, timeout: 
     await waitText(rules, '#rules-version', /version 1/);
     assert.match(await textOf(rules, '#rules-terms'), /200 bps/);
     await rules.screenshot({ path: path.join(SHOTS, 'rules-v1.png'), fullPage: true });
+    // Each round in the player's history links the rules version it ran under.
+    const player = await newPage();
+    await player.goto(`${service.base}/`);
+    const link = '#history tr a.rules-link[href^="/rules?version="]';
+    await player.waitForSelector(link);
+    const version = Number(/version=(\d+)/.exec((await player.getAttribute(link, 'href')) ?? '')?.[1]);
+    await player.click(link);
+    await waitText(player, '#rules-version', new RegExp(`version ${version}`));
     assert.deepEqual(pageErrors, [], 'no script errors on the pages');
   } catch (err) {
     await Promise.all(

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { gameConfigSeed, seedGameConfig } from '../src/betting/game-config.ts';
 import { localHub } from '../src/bus/events.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startScheduler, type Scheduler } from '../src/workers/scheduler.ts';
@@ -52,6 +53,21 @@ function inProcessScheduler(roundSeconds = 1): Scheduler {
 async function stopScheduler(s: Scheduler): Promise<void> {
   await s.stop();
   schedulers.splice(schedulers.indexOf(s), 1);
+}
+
+/**
+ * Round length is game configuration (migration 0020): the environment only seeds version 1,
+ * so a later length is a new version, as an operator would write it.
+ */
+async function useRoundSeconds(roundSeconds: number): Promise<void> {
+  await seedGameConfig(t.db.pool, gameConfigSeed(t.deps.config));
+  const res = await t.request({
+    method: 'POST',
+    url: '/v1/admin/config',
+    token: t.operatorToken,
+    body: { roundSeconds, reason: 'scheduler test' },
+  });
+  assert.ok(res.status === 201 || res.body.error?.code === 'CONFIG_UNCHANGED', JSON.stringify(res.body));
 }
 
 async function startProcess(roles: string, roundSeconds: number, logLevel = 'warn') {
@@ -182,6 +198,7 @@ test('a scheduler process SIGKILLed: the standby takes over within seconds, roun
 
 test('kill the process mid-round, restart it: the round still closes at its closes_at and settles', async () => {
   const ROUND_SECONDS = 10;
+  await useRoundSeconds(ROUND_SECONDS);
   const players = await fundedPlayers(t, 3, 5000);
   const startedAt = new Date();
   const first = await startProcess('scheduler,match,settle', ROUND_SECONDS);

@@ -163,6 +163,16 @@ export function renderHistory(rounds) {
               : '–',
         ),
         el('td', { 'data-label': 'Closed' }, timeOf(r.closedAt)),
+        // The rules version the round ran under (GET /v1/rules?version=N rendered).
+        el(
+          'td',
+          { 'data-label': 'Rules' },
+          el(
+            'a',
+            { class: 'rules-link', href: r.rulesUrl ?? '/rules' },
+            r.configVersion ? `v${r.configVersion}` : 'rules',
+          ),
+        ),
         el(
           'td',
           { 'data-label': 'Fair?' },
