@@ -173,6 +173,7 @@ test('players and an operator use the pages end to end', { skip, timeout: 150_00
     const bobBet2 = await bet(bob, '7.00', 'green');
     await waitText(alice, '#balance', shiftedAmount(before[0]!, -500));
     const button = `#rounds tr[data-round-id="${voided}"] button.void`;
+    await admin.fill('#void-reason', 'browser test: void an open round');
     await admin.click(button);
     await admin.click(button); // the second click confirms
     await waitText(admin, '#rounds-msg', new RegExp(`Round ${voided} voided`));

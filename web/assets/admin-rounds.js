@@ -20,13 +20,30 @@ function voidButton(round, ctx) {
       return;
     }
     clearTimeout(armed);
+    const msg = $('rounds-msg');
+    const reason = $('void-reason').value.trim();
+    if (!reason) {
+      button.textContent = 'Void';
+      showMessage(msg, 'Give a reason for the void first (it is kept in the audit log).');
+      return;
+    }
     button.disabled = true;
     button.textContent = 'Voiding…';
-    const msg = $('rounds-msg');
     try {
       const r = await ctx.call('POST', `/v1/admin/rounds/${round.roundId}/void`, {
         idempotencyKey: crypto.randomUUID(),
+        body: { reason },
       });
+      // Above the four-eyes threshold or after the reveal: nothing moved, a second operator decides.
+      if (r.approvalId !== undefined) {
+        showMessage(
+          msg,
+          `Void of round ${round.roundId} waits for a second operator (approval #${r.approvalId}).`,
+          'ok',
+        );
+        ctx.refresh();
+        return;
+      }
       showMessage(
         msg,
         `Round ${r.roundId} voided: ${formatAmount(r.refunded)} refunded to ${r.players} player(s) for ${r.bets} bet(s).`,

@@ -16,6 +16,7 @@ import {
 import { mountBackOffice } from './admin-back-office.js';
 import { startCharts } from './admin-charts.js';
 import { loadConfigHistory, setupConfigForm } from './admin-config.js';
+import { mountRoles } from './admin-roles.js';
 import { loadRounds } from './admin-rounds.js';
 import { createRoundCard } from './round-card.js';
 import { createSession } from './session.js';
@@ -28,6 +29,8 @@ const session = createSession('colorbet.operatorSession', {
 const card = createRoundCard();
 const claims = () => (session.token() ? tokenClaims(session.token()) : null);
 const isOperator = () => Boolean(claims() && claims().role === 'operator');
+// Support and auditors log in here too; each sees the views of their role (admin-roles.js).
+const isStaff = () => Boolean(claims() && ['operator', 'support', 'auditor'].includes(claims().role));
 
 function onError(err, node) {
   if (err && (err.code === 'UNAUTHORIZED' || err.code === 'TOKEN_EXPIRED' || err.code === 'FORBIDDEN')) {
@@ -43,19 +46,24 @@ function onError(err, node) {
 
 const ctx = { call: session.call, onError, refresh: () => void loadRounds(ctx) };
 setupConfigForm(ctx);
+// Roles, approvals waiting, suspended players and the audit log, each for the roles that may use it.
+const roles = mountRoles(session, onError);
+$('roles').replaceChildren(...roles.nodes);
 // Players, a round's bets, reports and integrity flags: each shown to the roles that may read it.
 const backOffice = mountBackOffice(session, onError);
 const laterRounds = debounce(() => isOperator() && void loadRounds(ctx), 300);
 
 function render() {
   const op = isOperator();
-  $('auth-card').hidden = op;
-  $('logout').hidden = !op;
-  $('who').hidden = !op;
-  $('who').textContent = op ? `operator ${claims().name}` : '';
+  const staff = isStaff();
+  $('auth-card').hidden = staff;
+  $('logout').hidden = !staff;
+  $('who').hidden = !staff;
+  $('who').textContent = staff ? `${claims().role} ${claims().name}` : '';
+  roles.render(staff ? claims().role : null);
   for (const node of document.querySelectorAll('.operator-only')) node.hidden = !op;
   backOffice.render(claims() ? claims().role : null);
-  if (session.token() && !op) showMessage($('auth-msg'), 'That account is not an operator.');
+  if (session.token() && !staff) showMessage($('auth-msg'), 'That account has no back-office role.');
   if (op) {
     void loadRounds(ctx);
     void loadWithdrawals();
