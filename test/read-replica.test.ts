@@ -299,6 +299,15 @@ test(
       assert.ok(!(await listedBets()).includes(secondBet), 'the bet list is the replica, which is paused');
       await new Promise((r) => setTimeout(r, 200));
     }
+    // The auditor's reports read the replica too: the paused deposit is not in them yet.
+    const external = async () => {
+      const res = await api('GET', '/v1/admin/reports/reconciliation', opToken);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.ok, true);
+      return (res.body.lines as { line: string; balance: number }[]).find((l) => l.line === 'external')!
+        .balance;
+    };
+    assert.equal(await external(), -5000, 'the reconciliation is the replica, which is paused');
     const lagging = await waitFor('colorbet_replica_lag_seconds above 0 while paused', async () => {
       const value = gauge(await metrics(), 'colorbet_replica_lag_seconds');
       return value !== undefined && value > 0 ? value : undefined;
@@ -318,6 +327,9 @@ test(
     );
     await waitFor('the second bet in the bet list', async () =>
       (await listedBets()).includes(secondBet) ? true : undefined,
+    );
+    await waitFor('the paused deposit in the reconciliation', async () =>
+      (await external()) === -5777 ? true : undefined,
     );
     await waitFor('the lag gauge back under 2 s', async () => {
       const value = gauge(await metrics(), 'colorbet_replica_lag_seconds');
