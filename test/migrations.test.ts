@@ -1,10 +1,20 @@
 // Migrations on an empty database: five processes starting at once apply every file exactly
-// once (advisory lock + schema_migrations), and a second run applies nothing.
+// once (advisory lock + schema_migrations), a second run applies nothing, and a database that a
+// newer build migrated is refused.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { listMigrations, migrate, type MigrationResult } from '../src/db/migrate.ts';
+import {
+  listMigrations,
+  migrate,
+  MIGRATIONS_DIR,
+  UnknownMigrationsError,
+  type MigrationResult,
+} from '../src/db/migrate.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { withDatabase } from './helpers/env.ts';
 
@@ -88,8 +98,59 @@ test('a second run applies nothing and changes nothing', async () => {
 });
 
 test('the advisory lock is released: another session can take it at once', async () => {
-  const { rows } = await pools[4]!.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
-    0x636f6c6f72626574n.toString(),
-  ]);
-  assert.equal(rows[0]!.ok, true);
+  assert.equal(await takeAndGiveBackMigrationLock(), true);
 });
+
+/** Takes the migration lock on one session and gives it back (else the next migrate() waits for it). */
+async function takeAndGiveBackMigrationLock(): Promise<boolean> {
+  const client = await pools[4]!.connect();
+  try {
+    const lock = 0x636f6c6f72626574n.toString();
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+      lock,
+    ]);
+    if (rows[0]?.ok) await client.query('SELECT pg_advisory_unlock($1::bigint)', [lock]);
+    return rows[0]?.ok === true;
+  } finally {
+    client.release();
+  }
+}
+
+test('migrate refuses a database that has applied migrations this build does not know, naming them', async () => {
+  const files = await listMigrations();
+  const future = ['9998_from_a_newer_build.sql', '9999_also_newer.sql'];
+  await pools[0]!.query('INSERT INTO schema_migrations (name) SELECT unnest($1::text[])', [future]);
+  const before = await pools[0]!.query('SELECT name, applied_at FROM schema_migrations ORDER BY name');
+  try {
+    await assert.rejects(migrate(pools[1]!), (err: unknown) => {
+      assert.ok(err instanceof UnknownMigrationsError, String(err));
+      assert.deepEqual(err.unknown, future);
+      assert.match(
+        err.message,
+        /2 migration\(s\) this build does not know: 9998_from_a_newer_build\.sql, 9999_also_newer\.sql/,
+      );
+      return true;
+    });
+    // The refusal comes before anything runs; an older folder (a build that lacks the newest
+    // file) is refused the same way, naming what it lacks.
+    const older = files.slice(0, -1);
+    await assert.rejects(migrate(pools[2]!, `${await olderFolder(older)}/`), (err: unknown) => {
+      assert.ok(err instanceof UnknownMigrationsError);
+      assert.deepEqual(err.unknown, [files.at(-1), ...future]);
+      return true;
+    });
+    const after = await pools[0]!.query('SELECT name, applied_at FROM schema_migrations ORDER BY name');
+    assert.deepEqual(after.rows, before.rows, 'nothing applied, nothing recorded');
+  } finally {
+    await pools[0]!.query('DELETE FROM schema_migrations WHERE name = ANY($1)', [future]);
+  }
+  assert.equal(await takeAndGiveBackMigrationLock(), true, 'the refusal released the migration lock');
+});
+
+/** A temporary migrations folder holding copies of `names` (a build that lacks the others). */
+async function olderFolder(names: string[]): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cbt-migrations-'));
+  after(() => rm(dir, { recursive: true, force: true }));
+  for (const name of names) await copyFile(path.join(MIGRATIONS_DIR, name), path.join(dir, name));
+  return dir;
+}
