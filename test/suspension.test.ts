@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { playerWalletId, roundEscrowId } from '../src/ledger/accounts.ts';
+import { ensureRoundEscrow, playerWalletId } from '../src/ledger/accounts.ts';
 import { postTransfer } from '../src/ledger/transfers.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { guardBalance, guardSum } from './helpers/ledger.ts';
@@ -70,7 +70,7 @@ test('support suspends a player: bets and withdrawals are refused, funds kept; r
   }
   // The database refuses a stake from the wallet even when no application check runs.
   const wallet = await playerWalletId(t.db.pool, BigInt(p.userId));
-  const escrow = await roundEscrowId(t.db.pool, roundId);
+  const escrow = await ensureRoundEscrow(t.db.pool, roundId);
   const raw = await t.db.pool.query<{ id: bigint }>(
     `INSERT INTO bets (round_id, user_id, side, amount) VALUES ($1, $2, 'red', 10) RETURNING id`,
     [roundId, p.userId],

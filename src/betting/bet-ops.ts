@@ -4,7 +4,7 @@
 // other) and the players' wallet guard rows; never a lock on the escrow or house account.
 import type { PoolClient } from '../db/pool.ts';
 import { AppError, appError } from '../errors.ts';
-import { playerWalletId, roundEscrowId } from '../ledger/accounts.ts';
+import { ensureRoundEscrow, playerWalletId } from '../ledger/accounts.ts';
 import type { OperationContext, OperationResult } from '../ledger/transaction-service.ts';
 import { postTransfer } from '../ledger/transfers.ts';
 import { betJson, getBet, type BetRow } from './bets.ts';
@@ -71,7 +71,7 @@ export function betHandlers(limits: BetLimits) {
     await markBookChanged(client, found.round_id);
     const wallet = await playerWalletId(client, op.userId);
     await postTransfer(client, {
-      debitAccountId: await roundEscrowId(client, bet.round_id),
+      debitAccountId: await ensureRoundEscrow(client, bet.round_id),
       creditAccountId: wallet!,
       amount: unmatched,
       kind: 'cancel_refund',

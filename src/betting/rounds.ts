@@ -2,7 +2,7 @@
 // revealed, result fixed by the HMAC rule, re-checked by a trigger), and reads for the API.
 // Seeds are derived in process (seed-chains.ts); the database holds none before its reveal.
 import type { Queryable } from '../db/pool.ts';
-import { roundEscrowId } from '../ledger/accounts.ts';
+import { ensureRoundEscrow } from '../ledger/accounts.ts';
 import { roundOutcome, seedHash } from './fairness.ts';
 import type { SeedChainRow, SeedChains } from './seed-chains.ts';
 import { roundStateLock } from './locks.ts';
@@ -143,7 +143,7 @@ export async function openRound(db: Queryable, terms: RoundTerms, seeds: SeedCha
      VALUES ($1, 'OPEN', $2, $3, $4, now(), now() + make_interval(secs => $5), $6) RETURNING *`,
     [id, terms.sides, terms.rakeBps, hash, terms.roundSeconds, terms.configVersion ?? null],
   );
-  await roundEscrowId(db, id);
+  await ensureRoundEscrow(db, id);
   return rows[0]!;
 }
 

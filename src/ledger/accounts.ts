@@ -34,8 +34,11 @@ export async function playerWalletId(db: Queryable, userId: bigint): Promise<big
   return rows[0]?.id;
 }
 
-/** The escrow account of a round, created once (the unique index settles races). */
-export async function roundEscrowId(db: Queryable, roundId: bigint): Promise<bigint> {
+/**
+ * The escrow account of a round, inserted when it is missing (the unique index settles races);
+ * its id either way. Call it inside the transaction that moves money into or out of the round.
+ */
+export async function ensureRoundEscrow(db: Queryable, roundId: bigint): Promise<bigint> {
   const { rows } = await db.query<{ id: bigint }>(
     `WITH created AS (
        INSERT INTO accounts (kind, round_id) VALUES ('escrow', $1)
@@ -47,3 +50,6 @@ export async function roundEscrowId(db: Queryable, roundId: bigint): Promise<big
   );
   return rows[0]!.id;
 }
+
+/** @deprecated the old name of ensureRoundEscrow, kept only for src/betting/settle.ts until it moves. */
+export const roundEscrowId = ensureRoundEscrow;
