@@ -16,15 +16,6 @@ export const ErrorCodes = {
     message: 'The payment callback is not signed with the shared secret',
   },
   FORBIDDEN: { status: 403, message: 'Not allowed' },
-  SELF_EXCLUDED: {
-    status: 403,
-    message: 'You are self-excluded: bets and deposits are refused until it ends',
-  },
-  TIMED_OUT: {
-    status: 403,
-    message: 'You are taking a time-out: bets and deposits are refused until it ends',
-  },
-  LIMIT_REACHED: { status: 403, message: 'This would pass a deposit, stake or loss limit the player set' },
   SUSPENDED: {
     status: 403,
     message: 'The account is suspended: bets and withdrawals are refused, funds are kept',
@@ -34,6 +25,15 @@ export const ErrorCodes = {
     message: 'A second, different operator must approve this request, not the one who made it',
   },
   ROLE_CHANGE_REFUSED: { status: 403, message: 'This role change is not allowed' },
+  SELF_EXCLUDED: {
+    status: 403,
+    message: 'You are self-excluded: bets and deposits are refused until it ends',
+  },
+  TIMED_OUT: {
+    status: 403,
+    message: 'You are taking a time-out: bets and deposits are refused until it ends',
+  },
+  LIMIT_REACHED: { status: 403, message: 'This would pass a deposit, stake or loss limit the player set' },
   DEMO_FUNDS_OFF: { status: 403, message: 'Demo funds are only offered in demo mode' },
   PAYMENTS_OFF: { status: 403, message: 'Deposits through a payment provider are not set up here' },
   NOT_FOUND: { status: 404, message: 'Not found' },
@@ -46,9 +46,9 @@ export const ErrorCodes = {
   ROUND_NOT_VOIDABLE: { status: 409, message: 'The round is already settled or voided' },
   BET_NOT_CANCELLABLE: { status: 409, message: 'Nothing of this bet can be cancelled' },
   WITHDRAWAL_DECIDED: { status: 409, message: 'The withdrawal is already decided' },
-  PAYMENT_MISMATCH: { status: 409, message: 'The payment does not match the deposit that was started' },
   APPROVAL_REQUIRED: { status: 409, message: 'This action now needs a second operator: request it again' },
   APPROVAL_DECIDED: { status: 409, message: 'The approval is already decided' },
+  PAYMENT_MISMATCH: { status: 409, message: 'The payment does not match the deposit that was started' },
   CONFIG_UNCHANGED: { status: 409, message: 'The change gives the current configuration again' },
   CONFIG_NOT_SEEDED: { status: 409, message: 'No configuration version exists yet' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
@@ -101,6 +101,12 @@ interface PgErrorLike {
 const isPgError = (err: unknown): err is PgErrorLike =>
   typeof err === 'object' && err !== null && typeof (err as PgErrorLike).code === 'string';
 
+const PROTECTION_REFUSALS: Record<string, ErrorCode> = {
+  player_self_excluded: 'SELF_EXCLUDED',
+  player_timed_out: 'TIMED_OUT',
+  player_limit_reached: 'LIMIT_REACHED',
+};
+
 // Back-office rules the database enforces (migration 0019), by the constraint the refusal names.
 const BACK_OFFICE_REFUSALS: Record<string, ErrorCode> = {
   account_suspended: 'SUSPENDED',
@@ -108,15 +114,33 @@ const BACK_OFFICE_REFUSALS: Record<string, ErrorCode> = {
   users_role_side: 'ROLE_CHANGE_REFUSED',
 };
 
-const PROTECTION_REFUSALS: Record<string, ErrorCode> = {
-  player_self_excluded: 'SELF_EXCLUDED',
-  player_timed_out: 'TIMED_OUT',
-  player_limit_reached: 'LIMIT_REACHED',
-};
-
-/** SQLSTATE -> AppError, for the errors a client can cause. Anything else stays unknown (500). */
+/**
+ * SQLSTATE -> AppError, for the errors a client can cause. Anything else stays unknown (500).
+ * The AppError keeps the database error as its cause, so guardOf() still names the guard.
+ */
 export function fromPgError(err: unknown): AppError | undefined {
   if (!isPgError(err)) return undefined;
+  const known = pgRefusal(err);
+  if (known) known.cause = err;
+  return known;
+}
+
+/**
+ * The guard a database refusal names: a CHECK, a unique index, or a trigger's
+ * `CONSTRAINT = '...'` (migration 0026), looked up through an error's causes. For logs and
+ * tests; the answer to a client stays its error code.
+ */
+export function guardOf(err: unknown): string | undefined {
+  let at = err;
+  for (let depth = 0; depth < 5 && typeof at === 'object' && at !== null; depth++) {
+    const name = (at as PgErrorLike).constraint;
+    if (typeof name === 'string' && name !== '') return name;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function pgRefusal(err: PgErrorLike): AppError | undefined {
   if (err.constraint && err.constraint in BACK_OFFICE_REFUSALS)
     return appError(BACK_OFFICE_REFUSALS[err.constraint]!);
   if (err.code === '23514' && err.constraint === 'wallet_never_negative')

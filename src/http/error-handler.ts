@@ -1,12 +1,15 @@
 // The one error handler: AppError -> its status and code; Fastify's own client errors ->
 // stable codes; anything unexpected -> 500 with the detail only in the log.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, appError, fromPgError } from '../errors.ts';
+import { AppError, appError, fromPgError, guardOf } from '../errors.ts';
 
 function clientError(err: FastifyError): AppError | undefined {
   if (err.validation) {
     const first = err.validation[0];
     const where = err.validationContext ?? 'request';
+    // The header is declared required (so /docs shows it); its absence keeps its own code.
+    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    if (where === 'headers' && missing === 'idempotency-key') return appError('IDEMPOTENCY_KEY_REQUIRED');
     const field = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : '';
     const isAmount =
       /(^|\.)amount$/.test(field) ||
@@ -45,15 +48,18 @@ function clientError(err: FastifyError): AppError | undefined {
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const known = err instanceof AppError ? err : (clientError(err) ?? fromPgError(err));
+    // A refusal by the database names its guard (migration 0026); the log says which one fired.
+    const guard = guardOf(err);
     if (known) {
+      if (guard) req.log.debug({ code: known.code, guard }, 'refused by a database guard');
       if (known.code === 'OVERLOADED') void reply.header('retry-after', '1');
       else if (known.code === 'LOGIN_THROTTLED') {
         const wait = (known.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 1;
         void reply.header('retry-after', String(wait));
-      } else if (known.status >= 500) req.log.warn({ err }, 'dependency error');
+      } else if (known.status >= 500) req.log.warn({ err, guard }, 'dependency error');
       return reply.status(known.status).send(known.toBody());
     }
-    req.log.error({ err }, 'unhandled error');
+    req.log.error({ err, guard }, 'unhandled error');
     return reply.status(500).send(appError('INTERNAL').toBody());
   });
   app.setNotFoundHandler((req, reply) =>

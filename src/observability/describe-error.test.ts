@@ -14,6 +14,13 @@ test('describeError names the class and message of anything thrown, never "undef
     [new Error(''), /^Error: \(no message\)$/],
     [new TypeError('bad type'), /^TypeError: bad type$/],
     [Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), /^Error \[ECONNREFUSED\]: refused$/],
+    [
+      Object.assign(new Error('round 5 cannot go from SETTLED to OPEN'), {
+        code: '23514',
+        constraint: 'round_status_transition',
+      }),
+      /^Error \[23514 round_status_transition\]: round 5 cannot go from SETTLED to OPEN$/,
+    ],
     [new Error('outer', { cause: new RangeError('inner') }), /^Error: outer; caused by RangeError: inner$/],
     [42, /^number was thrown: 42$/],
   ];

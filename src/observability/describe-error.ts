@@ -11,7 +11,10 @@ function describeOne(value: unknown): string {
     const generic = !value.name || value.name.toLowerCase() === 'error';
     const name = generic ? value.constructor.name || 'Error' : value.name;
     const code = (value as { code?: unknown }).code;
-    const codeText = typeof code === 'string' || typeof code === 'number' ? ` [${code}]` : '';
+    // A database refusal names its guard (a CHECK, an index, a trigger's CONSTRAINT = '...').
+    const guard = (value as { constraint?: unknown }).constraint;
+    const guardText = typeof guard === 'string' && guard !== '' ? ` ${guard}` : '';
+    const codeText = typeof code === 'string' || typeof code === 'number' ? ` [${code}${guardText}]` : '';
     const message = value.message.trim() || '(no message)';
     return `${name}${codeText}: ${message}`;
   }
