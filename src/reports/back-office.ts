@@ -34,14 +34,23 @@ export async function searchPlayers(
 ): Promise<{ players: PlayerRow[]; more: boolean }> {
   const text = q?.trim() ?? '';
   const asId = /^[1-9][0-9]{0,15}$/.test(text) ? BigInt(text) : null;
-  // LIKE's own wildcards in the query are taken literally.
+  // LIKE's own wildcards in the query are taken literally. A prefix with a bound value lets the
+  // planner probe users_by_lower_name; an id probes the primary key (a BitmapOr of the two).
   const prefix = `${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const match =
+    text === ''
+      ? ''
+      : asId === null
+        ? 'AND lower(u.username) LIKE $3'
+        : 'AND (lower(u.username) LIKE $3 OR u.id = $4)';
+  const params: unknown[] = [opts.beforeUser ?? BigInt(Number.MAX_SAFE_INTEGER), opts.limit + 1];
+  if (text !== '') params.push(prefix);
+  if (text !== '' && asId !== null) params.push(asId);
   const { rows } = await db.query<PlayerRow>(
     `SELECT ${PLAYER_COLUMNS}
-     WHERE u.role = 'player' AND u.id < $1
-       AND ($2 = '%' OR lower(u.username) LIKE $2 OR u.id = $3)
-     ORDER BY u.id DESC LIMIT $4`,
-    [opts.beforeUser ?? BigInt(Number.MAX_SAFE_INTEGER), prefix, asId, opts.limit + 1],
+     WHERE u.role = 'player' AND u.id < $1 ${match}
+     ORDER BY u.id DESC LIMIT $2`,
+    params,
   );
   return { players: rows.slice(0, opts.limit), more: rows.length > opts.limit };
 }
