@@ -95,6 +95,12 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationSum
         `sim-${run}-${i}`,
       );
       if (!dep.ok) throw new Error(`deposit failed: ${dep.error.code} ${dep.error.message}`);
+      // 202: above the four-eyes threshold the deposit waits for a second operator; nothing moved.
+      if (dep.status === 202) {
+        throw new Error(
+          'the funding deposit waits for a second operator (above the four-eyes threshold): raise fourEyesAbove (POST /v1/admin/config) or FOUR_EYES_ABOVE, or simulate fewer rounds',
+        );
+      }
       players.push({ userId: reg.body.userId, api: base.withToken(reg.body) });
       o.onProgress?.({ phase: 'players', done: players.length, total: o.players });
     },
