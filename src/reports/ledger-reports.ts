@@ -42,22 +42,25 @@ export interface Liabilities {
  */
 export async function liabilities(db: Queryable): Promise<Liabilities> {
   const { rows } = await db.query<Omit<Liabilities, 'total'>>(
-    `WITH account_sum AS (
-       SELECT a.id,
-              coalesce((SELECT sum(amount) FROM transfers WHERE credit_account_id = a.id), 0)
-            - coalesce((SELECT sum(amount) FROM transfers WHERE debit_account_id = a.id), 0) AS balance
-       FROM accounts a
-       WHERE a.kind = 'withdrawal_hold'
-          OR (a.kind = 'escrow' AND a.round_id IN (
-                SELECT id FROM rounds WHERE status IN ('OPEN', 'CLOSED', 'SETTLING')))
+    `WITH watched AS (
+       -- The hold account (partial index accounts_singletons) and the escrow of each unfinished
+       -- round (rounds_unfinished, then accounts_one_escrow_per_round).
+       SELECT id, kind FROM accounts WHERE kind = 'withdrawal_hold'
+       UNION ALL
+       SELECT a.id, a.kind FROM rounds r JOIN accounts a ON a.kind = 'escrow' AND a.round_id = r.id
+       WHERE r.status IN ('OPEN', 'CLOSED', 'SETTLING')
+     ),
+     account_sum AS (
+       SELECT w.kind,
+              coalesce((SELECT sum(amount) FROM transfers WHERE credit_account_id = w.id), 0)
+            - coalesce((SELECT sum(amount) FROM transfers WHERE debit_account_id = w.id), 0) AS balance
+       FROM watched w
      )
      SELECT (SELECT coalesce(max(id), 0) FROM transfers) AS "asOfEntryId",
             (SELECT coalesce(sum(balance), 0) FROM wallet_guard)::bigint AS wallets,
             (SELECT count(*) FROM wallet_guard WHERE balance > 0) AS "playersWithFunds",
-            (SELECT coalesce(sum(s.balance), 0) FROM account_sum s JOIN accounts a USING (id)
-              WHERE a.kind = 'withdrawal_hold')::bigint AS holds,
-            (SELECT coalesce(sum(s.balance), 0) FROM account_sum s JOIN accounts a USING (id)
-              WHERE a.kind = 'escrow')::bigint AS escrow,
+            (SELECT coalesce(sum(balance), 0) FROM account_sum WHERE kind = 'withdrawal_hold')::bigint AS holds,
+            (SELECT coalesce(sum(balance), 0) FROM account_sum WHERE kind = 'escrow')::bigint AS escrow,
             (SELECT count(*) FROM rounds WHERE status IN ('OPEN', 'CLOSED', 'SETTLING')) AS "unsettledRounds"`,
   );
   const r = rows[0]!;
