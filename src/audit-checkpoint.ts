@@ -5,6 +5,7 @@
 // transfer with a lower id that commits after the run is still proved by the next one.
 import type { Pool, Queryable } from './db/pool.ts';
 import { rowValue, type Check, type VerifyScope } from './ledger/verify.ts';
+import { oneRow } from './db/rows.ts';
 
 export interface Checkpoint {
   lastTxid: string;
@@ -84,9 +85,10 @@ export interface RunScope {
 
 /** What this run proves: everything without a checkpoint, else what is new since it. */
 export async function scopeRun(db: Queryable, pool: Pool, cp: Checkpoint | undefined): Promise<RunScope> {
-  const horizon = (
-    await db.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin')
-  ).rows[0]!.xmin;
+  const horizon = oneRow(
+    await db.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin'),
+    'the snapshot xmin',
+  ).xmin;
   const from = cp ? { txid: cp.lastTxid, id: cp.lastId } : { txid: '0', id: 0n };
   const cursor = rowValue(from.txid, from.id);
   const fresh = cp ? `(SELECT * FROM transfers WHERE (txid, id) > ${cursor})` : '(SELECT * FROM transfers)';
@@ -104,10 +106,13 @@ export async function scopeRun(db: Queryable, pool: Pool, cp: Checkpoint | undef
       : `'-infinity'::timestamptz`,
   };
   const transfers = Number(
-    (await db.query<{ n: bigint }>(`SELECT count(*) AS n FROM ${fresh} f`)).rows[0]!.n,
+    oneRow(await db.query<{ n: bigint }>(`SELECT count(*) AS n FROM ${fresh} f`), 'a count of new transfers')
+      .n,
   );
   if (!cp) {
-    const rounds = Number((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM rounds')).rows[0]!.n);
+    const rounds = Number(
+      oneRow(await db.query<{ n: bigint }>('SELECT count(*) AS n FROM rounds'), 'a count of rounds').n,
+    );
     const scope = { ...base, rounds: 'SELECT id FROM rounds', roundIn: () => 'true' };
     return { scope, horizon, from, transfers, rounds };
   }
@@ -127,7 +132,7 @@ export async function scopeRun(db: Queryable, pool: Pool, cp: Checkpoint | undef
      WHERE id IN (SELECT id FROM rounds)`,
     [cp.lastRoundId],
   );
-  const ids = rows[0]!.ids.map(digits);
+  const ids = oneRow(rows, 'the rounds touched since the checkpoint').ids.map(digits);
   return {
     scope: {
       ...base,
@@ -185,6 +190,6 @@ export async function advanceCheckpoint(db: Queryable, checks: Check[], run: Run
       ),
     );
   }
-  const row = rows[0]!;
+  const row = oneRow(rows, 'the digest of the transfers in scope');
   return { txid: row.txid, id: row.id.toString(), roundId: row.round_id.toString() };
 }

@@ -7,6 +7,7 @@ import { bettingChecks } from './betting/verify.ts';
 import type { Pool, PoolClient } from './db/pool.ts';
 import { checkResult, ledgerChecks, type Check, type CheckResult } from './ledger/verify.ts';
 import { transferKeysComplete } from './ledger/verify-keys.ts';
+import { oneRow } from './db/rows.ts';
 
 export interface AuditReport {
   ok: boolean;
@@ -39,8 +40,10 @@ export async function runAudit(pool: Pool, options: AuditOptions = {}): Promise<
   let broken = false;
   try {
     // Taken before the snapshot, so the checkpoint read below is the one this run may move.
-    locked = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [VERIFY_LOCK]))
-      .rows[0]!.ok;
+    locked = oneRow(
+      await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [VERIFY_LOCK]),
+      'the answer of pg_try_advisory_lock',
+    ).ok;
     return await inSnapshot(client, pool, checks, options, locked, started);
   } catch (err) {
     broken = true;

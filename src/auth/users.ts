@@ -6,6 +6,7 @@ import { openPlayerWallet } from '../ledger/accounts.ts';
 import { assertNotThrottled, clearLoginFailures, recordLoginFailure } from './login-throttle.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import type { Principal, Role } from './tokens.ts';
+import { oneRow } from '../db/rows.ts';
 
 export async function createUser(
   pool: Pool,
@@ -21,7 +22,7 @@ export async function createUser(
         'INSERT INTO users (username, password_hash, role, demo) VALUES ($1, $2, $3, $4) RETURNING id',
         [username, passwordHash, role, options.demo === true],
       );
-      const userId = rows[0]!.id;
+      const userId = oneRow(rows, 'the id of the user just inserted').id;
       if (role === 'player') await openPlayerWallet(client, userId);
       return { userId, role, username };
     });

@@ -11,6 +11,7 @@ import type { OperationContext, OperationResult } from '../ledger/transaction-se
 import type { WalletOperation } from '../ledger/wallet-ops.ts';
 import type { RoundOperation } from '../betting/round-ops.ts';
 import { approvalJson, type ApprovalRow } from './approvals.ts';
+import { oneRow } from '../db/rows.ts';
 
 export type ApprovalOperation = {
   type: 'decideApproval';
@@ -76,7 +77,7 @@ export function approvalHandlers(run: {
       });
       return {
         status: 200,
-        body: approvalJson(decided.rows[0]!),
+        body: approvalJson(oneRow(decided, 'the approval just decided')),
         ...(done?.afterCommit ? { afterCommit: done.afterCommit } : {}),
       };
     },

@@ -12,6 +12,7 @@ import { roundStateLock } from './locks.ts';
 import { markBookChanged } from './match-book.ts';
 import { runMatchPass } from './match-pass.ts';
 import { placeBets, type BetLimits, type PlaceBet } from './place-bets.ts';
+import { oneRow } from '../db/rows.ts';
 
 export type { BetLimits } from './place-bets.ts';
 
@@ -57,7 +58,7 @@ export function betHandlers(limits: BetLimits) {
       'SELECT * FROM bets WHERE id = $1 AND round_id = $2 FOR UPDATE',
       [op.betId, found.round_id],
     );
-    const bet = rows[0]!;
+    const bet = oneRow(rows, `bet ${op.betId}, found a moment ago in this transaction`);
     const unmatched = bet.amount - bet.matched_amount - bet.cancelled_amount;
     if (unmatched <= 0n)
       throw appError('BET_NOT_CANCELLABLE', 'The bet is fully matched or already cancelled');
@@ -80,7 +81,7 @@ export function betHandlers(limits: BetLimits) {
       betId: bet.id,
       requestId: ctx.requestId ?? null,
     });
-    return { status: 200, body: betJson(updated.rows[0]!) };
+    return { status: 200, body: betJson(oneRow(updated, `bet ${bet.id} just cancelled`)) };
   }
 
   return { placeBet, cancelBet };

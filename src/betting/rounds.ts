@@ -6,6 +6,7 @@ import { ensureRoundEscrow } from '../ledger/accounts.ts';
 import { roundOutcome, seedHash } from './fairness.ts';
 import type { SeedChainRow, SeedChains } from './seed-chains.ts';
 import { roundStateLock } from './locks.ts';
+import { oneRow } from '../db/rows.ts';
 
 /** Rounds committed to at once by one hash chain (about 3.5 days of 30-second rounds). */
 export const CHAIN_LENGTH = 10_000;
@@ -136,7 +137,7 @@ export async function fairnessKeyProblem(db: Queryable, seeds: SeedChains): Prom
 
 export async function openRound(db: Queryable, terms: RoundTerms, seeds: SeedChains): Promise<RoundRow> {
   const next = await db.query<{ id: bigint }>('SELECT coalesce(max(id), 0) + 1 AS id FROM rounds');
-  const id = next.rows[0]!.id;
+  const id = oneRow(next, 'the next round id').id;
   const hash = await openingHash(db, id, seeds);
   const { rows } = await db.query<RoundRow>(
     `INSERT INTO rounds (id, status, sides, rake_bps, server_seed_hash, opens_at, closes_at, config_version)
@@ -144,7 +145,7 @@ export async function openRound(db: Queryable, terms: RoundTerms, seeds: SeedCha
     [id, terms.sides, terms.rakeBps, hash, terms.roundSeconds, terms.configVersion ?? null],
   );
   await ensureRoundEscrow(db, id);
-  return rows[0]!;
+  return oneRow(rows, `round ${id} just opened`);
 }
 
 /**

@@ -2,6 +2,7 @@
 // by the scheduler leader, listed for operators, and detached when the rounds they hold are all
 // final. The rules of what may be detached live here; the SQL functions make the partitions.
 import type { Pool, Queryable } from './pool.ts';
+import { oneRow } from './rows.ts';
 
 /** The tables partitioned by round id, detached together: a round's rows never span two sets. */
 export const ROUND_TABLES = ['matches', 'bets', 'round_settlements', 'transfer_keys'] as const;
@@ -30,7 +31,7 @@ export interface Headroom {
 /** Creates the partitions each scheme needs now and its `ahead` more; returns how many. */
 export async function ensurePartitions(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ created: number }>('SELECT colorbet_ensure_partitions() AS created');
-  return rows[0]!.created;
+  return oneRow(rows, 'the count of partitions created').created;
 }
 
 export async function listPartitions(db: Queryable): Promise<PartitionInfo[]> {
@@ -106,7 +107,7 @@ export async function planRoundDetach(db: Queryable, beforeRound: bigint): Promi
               EXISTS (SELECT 1 FROM rounds WHERE id >= $2) AS later`,
       [range.from, range.to],
     );
-    const r = rows[0]!;
+    const r = oneRow(rows, 'the state of the rounds in the range');
     if (r.open !== null) {
       plan.blockedBy = `round ${r.open} (in ${range.from}..${range.to - 1n}) is not final yet`;
       break;

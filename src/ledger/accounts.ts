@@ -1,6 +1,7 @@
 // Accounts: one wallet per player, one escrow per round, and the singletons (house, cash,
 // withdrawal_hold). Account rows never change, so their ids are cached per process.
 import type { Queryable } from '../db/pool.ts';
+import { oneRow } from '../db/rows.ts';
 
 export type SystemAccount = 'house' | 'cash' | 'withdrawal_hold';
 
@@ -23,7 +24,7 @@ export async function openPlayerWallet(db: Queryable, userId: bigint): Promise<b
      INSERT INTO wallet_guard (account_id) SELECT id FROM account RETURNING account_id AS id`,
     [userId],
   );
-  return rows[0]!.id;
+  return oneRow(rows, `the wallet guard of user ${userId}`).id;
 }
 
 export async function playerWalletId(db: Queryable, userId: bigint): Promise<bigint | undefined> {
@@ -48,7 +49,7 @@ export async function ensureRoundEscrow(db: Queryable, roundId: bigint): Promise
      LIMIT 1`,
     [roundId],
   );
-  return rows[0]!.id;
+  return oneRow(rows, `the escrow account of round ${roundId}`).id;
 }
 
 /** @deprecated the old name of ensureRoundEscrow, kept only for src/betting/settle.ts until it moves. */

@@ -4,6 +4,7 @@
 // watermark moves in the same transaction as the balances, so nothing is added twice.
 import type { Pool, Queryable } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
+import { oneRow } from '../db/rows.ts';
 
 export interface ProjectionStep {
   applied: number;
@@ -46,7 +47,7 @@ export async function projectBatch(pool: Pool, batchSize = 5000): Promise<Projec
               (SELECT id FROM last) AS last_id, (SELECT count(*) FROM upserted) AS touched`,
       [from.last_txid, from.last_id, batchSize],
     );
-    const result = rows[0]!;
+    const result = oneRow(rows, 'the projection batch summary');
     if (result.applied === 0n || result.last_txid === null || result.last_id === null) {
       return { applied: 0, lastEntryId: from.last_id };
     }
@@ -79,7 +80,7 @@ export async function projectionLag(db: Queryable): Promise<ProjectionLag> {
     `SELECT count(*) AS entries, min(t.created_at) AS oldest FROM transfers t, projection_state s
      WHERE s.name = 'wallet_balance' AND (t.txid, t.id) > (s.last_txid, s.last_id)`,
   );
-  const row = rows[0]!;
+  const row = oneRow(rows, 'the projection lag');
   return {
     entries: Number(row.entries),
     seconds: row.oldest ? Math.max(0, (Date.now() - row.oldest.getTime()) / 1000) : 0,

@@ -4,6 +4,7 @@ import { appError } from '../errors.ts';
 import { playerWalletId } from './accounts.ts';
 import { amountJson, idJson } from './json.ts';
 import { withdrawalJson } from './wallet-ops.ts';
+import { oneRow } from '../db/rows.ts';
 
 export async function getWallet(db: Queryable, userId: bigint) {
   const wallet = await playerWalletId(db, userId);
@@ -14,7 +15,7 @@ export async function getWallet(db: Queryable, userId: bigint) {
      FROM (SELECT 1) one LEFT JOIN account_balance b ON b.account_id = $1`,
     [wallet, userId],
   );
-  const row = rows[0]!;
+  const row = oneRow(rows, `the wallet balance of user ${userId}`);
   return {
     balance: amountJson(row.balance ?? 0n),
     pendingWithdrawals: amountJson(row.pending),

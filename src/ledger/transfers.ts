@@ -3,6 +3,7 @@
 // keys, and any later change to the row.
 import type { Queryable } from '../db/pool.ts';
 import { AppError, fromPgError } from '../errors.ts';
+import { oneRow } from '../db/rows.ts';
 
 export type TransferKind =
   | 'deposit'
@@ -55,7 +56,7 @@ export async function postTransfer(db: Queryable, t: Transfer): Promise<PostedTr
         t.requestId ?? null,
       ],
     );
-    const row = rows[0]!;
+    const row = oneRow(rows, 'the transfer just inserted');
     return { id: row.id, createdAt: row.created_at };
   } catch (err) {
     const mapped = fromPgError(err);

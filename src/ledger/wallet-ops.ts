@@ -10,6 +10,7 @@ import { checkDeposit } from './protection.ts';
 import { amountJson, idJson } from './json.ts';
 import type { OperationContext, OperationResult } from './transaction-service.ts';
 import { postTransfer } from './transfers.ts';
+import { oneRow } from '../db/rows.ts';
 
 export type WalletOperation =
   | { type: 'deposit'; userId: bigint; amount: bigint; reference: string }
@@ -55,7 +56,7 @@ export async function deposit(
         [cash, wallet, op.amount, op.userId, op.reference, ctx.actorId ?? null, ctx.requestId ?? null],
       );
       await client.query('RELEASE SAVEPOINT deposit_key');
-      row = { ...rows[0]!, user_id: op.userId, amount: op.amount };
+      row = { ...oneRow(rows, 'the deposit transfer just inserted'), user_id: op.userId, amount: op.amount };
     } catch (err) {
       if ((err as { code?: string }).code !== '23505') throw err;
       await client.query('ROLLBACK TO SAVEPOINT deposit_key');
@@ -87,7 +88,7 @@ export async function requestWithdrawal(
     'INSERT INTO withdrawals (user_id, amount) VALUES ($1, $2) RETURNING id, requested_at',
     [op.userId, op.amount],
   );
-  const w = rows[0]!;
+  const w = oneRow(rows, 'the withdrawal just inserted');
   // The hold leaves the wallet now, so the overdraft guard counts it.
   await postTransfer(client, {
     debitAccountId: wallet,

@@ -4,6 +4,7 @@
 // Whether an intent was credited is read from the ledger (its deposit transfer), never stored twice.
 import type { Queryable } from '../db/pool.ts';
 import { amountJson, idJson } from '../ledger/json.ts';
+import { oneRow } from '../db/rows.ts';
 
 export interface DepositIntent {
   id: bigint;
@@ -33,7 +34,7 @@ export async function createDepositIntent(
      RETURNING *, NULL::timestamptz AS credited_at`,
     [userId, amount, provider],
   );
-  return rows[0]!;
+  return oneRow(rows, 'the deposit intent just inserted');
 }
 
 const WITH_CREDIT = `SELECT i.*, t.created_at AS credited_at FROM deposit_intents i

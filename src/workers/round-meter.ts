@@ -7,6 +7,7 @@ import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createRoundMetrics, type Metrics } from '../observability/metrics.ts';
 import { startLoop, type Worker } from './loop.ts';
+import { oneRow } from '../db/rows.ts';
 
 export function startRoundMeter(deps: {
   pool: Pool;
@@ -59,7 +60,7 @@ export function startRoundMeter(deps: {
                 (SELECT extract(epoch FROM now() - min(closes_at))::float8 FROM rounds
                   WHERE status IN ('OPEN', 'CLOSED', 'SETTLING') AND closes_at < now()) AS overdue`,
       );
-      const b = backlog.rows[0]!;
+      const b = oneRow(backlog, 'the round backlog');
       m.settlementBacklog.set(Number(b.backlog));
       m.roundsQuarantined.set(Number(b.quarantined));
       m.overdueSeconds.set(Math.max(0, b.overdue ?? 0));

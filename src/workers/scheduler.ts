@@ -18,6 +18,7 @@ import type { EventHub, LiveEvent } from '../bus/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { startLoop, type Worker } from './loop.ts';
 import { settledEvents } from './settle.ts';
+import { oneRow } from '../db/rows.ts';
 
 export interface SchedulerDeps {
   databaseUrl: string;
@@ -129,7 +130,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
           const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
             SCHEDULER_LOCK,
           ]);
-          leader = got.rows[0]!.ok;
+          leader = oneRow(got, 'the answer of pg_try_advisory_lock').ok;
           if (!leader) return false;
           deps.logger.info('scheduler: this process is now the leader');
           const problem = await fairnessKeyProblem(client, deps.seeds);
