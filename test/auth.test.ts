@@ -12,7 +12,7 @@ import path from 'node:path';
 import { resolveAuthSecret } from '../src/auth/secret.ts';
 import { loadConfig } from '../src/config.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
-import { cliEnv, runCli } from './helpers/ledger.ts';
+import { cliEnv, runCli } from './helpers/process.ts';
 import { sleep } from './helpers/util.ts';
 
 let t: TestApp;
@@ -167,11 +167,13 @@ test('colorbet operator create prints one JSON line whose token, refresh token a
     'expiresIn',
     'password',
     'refreshToken',
+    'role',
     'token',
     'userId',
     'username',
   ]);
   assert.equal(out.username, name);
+  assert.equal(out.role, 'operator', 'the default role');
   assert.equal(typeof out.userId, 'number');
   assert.equal(typeof out.password, 'string');
   assert.ok((out.password as string).length >= 16);
@@ -196,6 +198,33 @@ test('colorbet operator create prints one JSON line whose token, refresh token a
   const duplicate = await runCli(['operator', 'create', name], env);
   assert.notEqual(duplicate.code, 0, 'a taken name fails');
   assert.equal(duplicate.stdout.trim(), '');
+});
+
+test('colorbet operator create --role makes a support or auditor account, and refuses other roles', async () => {
+  const env = cliEnv({ DATABASE_URL: t.db.url, LOG_LEVEL: 'warn', AUTH_SECRET: secret });
+  const name = uniqueName('clisup');
+  const res = await runCli(['operator', 'create', name, '--role', 'support'], env);
+  assert.equal(res.code, 0, res.stderr);
+  const out = JSON.parse(res.stdout.trim()) as { role: string; token: string; userId: number };
+  assert.equal(out.role, 'support');
+  const { rows } = await t.db.pool.query<{ role: string }>('SELECT role FROM users WHERE id = $1', [
+    out.userId,
+  ]);
+  assert.equal(rows[0]?.role, 'support');
+  // Support reads suspensions but moves no money.
+  const read = await t.request({ method: 'GET', url: '/v1/admin/suspensions', token: out.token });
+  assert.equal(read.status, 200);
+  const deposit = await t.request({
+    method: 'POST',
+    url: '/v1/admin/deposits',
+    token: out.token,
+    body: { userId: out.userId, amount: 100, reference: uniqueName('r') },
+  });
+  assert.equal(deposit.status, 403);
+  const bad = await runCli(['operator', 'create', uniqueName('clibad'), '--role', 'player'], env);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /--role/);
+  assert.equal(bad.stdout.trim(), '');
 });
 
 test('with DATABASE_URL and no AUTH_SECRET, a command that signs tokens stops and names the variable', async () => {
