@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { httpOk, waitFor } from '../scripts/lib/ports.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { cliEnv, freePort, runCli, startCli, stopChild } from './helpers/ledger.ts';
+import { cliEnv, freePort, runCli, startCli, stopChild } from './helpers/process.ts';
 
 const SECRET = 'cli-test-secret-0123456789-abcdefghijkl';
 let emptyDir: string;

@@ -8,7 +8,8 @@ import { createUser } from '../src/auth/users.ts';
 import { TokenService } from '../src/auth/tokens.ts';
 import { httpOk, waitFor } from '../scripts/lib/ports.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
-import { assertAudit, cliEnv, freePort, runCli, startCli, stopChild } from './helpers/ledger.ts';
+import { assertAudit } from './helpers/ledger.ts';
+import { cliEnv, freePort, runCli, startCli, stopChild } from './helpers/process.ts';
 import { freshRound } from './helpers/rounds.ts';
 import { sleep } from './helpers/util.ts';
 

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { freePort } from './helpers/ledger.ts';
+import { freePort } from './helpers/process.ts';
 import { startService, waitReady } from './helpers/service.ts';
 import { sleep } from './helpers/util.ts';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { expectedSettlement } from './helpers/rounds.ts';
-import { freePort, runCli } from './helpers/ledger.ts';
+import { freePort, runCli } from './helpers/process.ts';
 import { startService, UNCLEAN_OUTPUT, waitReady, type Service } from './helpers/service.ts';
 import { mulberry32, sleep, waitFor } from './helpers/util.ts';
 

@@ -21,7 +21,8 @@ import { fromPgError } from '../src/errors.ts';
 import { consumeBetEvents } from '../src/workers/match.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { closeAndSettle, fundedPlayers, placeAll, workerDeps } from './helpers/game.ts';
-import { assertAudit, cliEnv, runCli } from './helpers/ledger.ts';
+import { assertAudit } from './helpers/ledger.ts';
+import { cliEnv, runCli } from './helpers/process.ts';
 import { freshRound } from './helpers/rounds.ts';
 
 const ROUND_SPAN = 3;

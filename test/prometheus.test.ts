@@ -19,7 +19,7 @@ import type { Worker } from '../src/workers/loop.ts';
 import { startOutboxMeter } from '../src/workers/outbox-meter.ts';
 import { listenOnLoopback, startTestApp, type TestApp } from './helpers/app.ts';
 import { requireDependency } from './helpers/env.ts';
-import { cliEnv, freePort, stopChild } from './helpers/ledger.ts';
+import { cliEnv, freePort, stopChild } from './helpers/process.ts';
 import { DEPLOY_DIR, ROOT_DIR, parseAlertRules, readDeploy } from './helpers/promql.ts';
 import { sleep } from './helpers/util.ts';
 

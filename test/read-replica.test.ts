@@ -23,7 +23,7 @@ import { createPool } from '../src/db/pool.ts';
 import { LOOPBACK_ONLY, startPostmaster, type Postmaster } from '../src/db/postmaster.ts';
 import { replicaFailure } from '../src/db/read-pool.ts';
 import { requireDependency } from './helpers/env.ts';
-import { cliEnv, freePort, runCli } from './helpers/ledger.ts';
+import { cliEnv, freePort, runCli } from './helpers/process.ts';
 import { startService, waitReady, type Service } from './helpers/service.ts';
 import { waitFor } from './helpers/util.ts';
 

@@ -10,15 +10,8 @@ import { createLogger } from '../src/observability/logger.ts';
 import { startScheduler, type Scheduler } from '../src/workers/scheduler.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { fundedPlayers } from './helpers/game.ts';
-import {
-  assertAudit,
-  assertNoErrors,
-  cliEnv,
-  freePort,
-  kill9,
-  startCli,
-  stopChild,
-} from './helpers/ledger.ts';
+import { assertAudit } from './helpers/ledger.ts';
+import { assertNoErrors, cliEnv, freePort, kill9, startCli, stopChild } from './helpers/process.ts';
 import { sleep, waitFor } from './helpers/util.ts';
 
 const AUTH_SECRET = 'scheduler-test-secret-0123456789abcdefgh';

@@ -7,7 +7,7 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { buildOpsApp } from '../src/http/app.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
-import { freePort } from './helpers/ledger.ts';
+import { freePort } from './helpers/process.ts';
 import { startService, waitReady } from './helpers/service.ts';
 
 const apps: TestApp[] = [];

@@ -14,17 +14,8 @@ import { consumeBetEvents, finalPass } from '../src/workers/match.ts';
 import { settleNext, settleStep } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { fundedPlayers, workerDeps } from './helpers/game.ts';
-import {
-  assertAudit,
-  assertNoErrors,
-  cliEnv,
-  escrowBalance,
-  freePort,
-  kill9,
-  ledgerBalance,
-  startCli,
-  stopChild,
-} from './helpers/ledger.ts';
+import { assertAudit, escrowBalance, ledgerBalance } from './helpers/ledger.ts';
+import { assertNoErrors, cliEnv, freePort, kill9, startCli, stopChild } from './helpers/process.ts';
 import { countRows, expectedSettlement, freshRound, roundStatus as roundStatusOf } from './helpers/rounds.ts';
 import { waitFor } from './helpers/util.ts';
 

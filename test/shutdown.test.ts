@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { processesInDataDir } from '../src/db/data-dir.ts';
-import { freePort } from './helpers/ledger.ts';
+import { freePort } from './helpers/process.ts';
 import { startService, UNCLEAN_OUTPUT, waitReady, type Service } from './helpers/service.ts';
 import { sleep, waitFor } from './helpers/util.ts';
 

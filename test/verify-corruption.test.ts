@@ -16,7 +16,8 @@ import { TransactionService } from '../src/ledger/transaction-service.ts';
 import { walletHandlers, type WalletOperation } from '../src/ledger/wallet-ops.ts';
 import { uniqueName } from './helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
-import { cliEnv, projectAll, runCli } from './helpers/ledger.ts';
+import { projectAll } from './helpers/ledger.ts';
+import { cliEnv, runCli } from './helpers/process.ts';
 
 const databases: TestDatabase[] = [];
 after(async () => {

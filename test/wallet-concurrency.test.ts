@@ -8,7 +8,8 @@ import { runAudit } from '../src/audit.ts';
 import { TokenService } from '../src/auth/tokens.ts';
 import { createUser } from '../src/auth/users.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
-import { cliEnv, freePort, guardBalance, ledgerBalance, projectAll, stopChild } from './helpers/ledger.ts';
+import { guardBalance, ledgerBalance, projectAll } from './helpers/ledger.ts';
+import { cliEnv, freePort, stopChild } from './helpers/process.ts';
 import { sleep } from './helpers/util.ts';
 
 const X = 37;

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { httpOk } from '../../scripts/lib/ports.ts';
-import { cliEnv } from './ledger.ts';
+import { cliEnv } from './process.ts';
 import { sleep } from './util.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
