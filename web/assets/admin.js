@@ -44,7 +44,15 @@ function onError(err, node) {
   showMessage(node, errorText(err));
 }
 
-const ctx = { call: session.call, onError, refresh: () => void loadRounds(ctx) };
+// After a void (or a void that now waits for approval) the rounds and the approvals reload.
+const ctx = {
+  call: session.call,
+  onError,
+  refresh: () => {
+    void loadRounds(ctx);
+    roles.refresh();
+  },
+};
 setupConfigForm(ctx);
 // Roles, approvals waiting, suspended players and the audit log, each for the roles that may use it.
 const roles = mountRoles(session, onError);
@@ -135,6 +143,13 @@ $('deposit-form').addEventListener('submit', async (e) => {
     const amount = parseAmount($('deposit-amount').value);
     const reference = $('deposit-reference').value.trim();
     const d = await session.call('POST', '/v1/admin/deposits', { body: { userId, amount, reference } });
+    // Above the four-eyes threshold nothing moved: a second operator approves it (admin-roles.js).
+    if (d.approvalId !== undefined) {
+      showMessage(msg, `Deposit waits for a second operator (approval #${d.approvalId}).`, 'ok');
+      $('deposit-reference').value = newReference();
+      roles.refresh();
+      return;
+    }
     showMessage(
       msg,
       `Deposited ${formatAmount(d.amount)} to player #${d.userId} (deposit #${d.depositId}).`,
