@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { validate } from '@readme/openapi-parser';
 import { API_TYPES_FILE, apiTypesSource, openApiDocument } from '../scripts/lib/api-contract.ts';
+import { gameConfigSeed, seedGameConfig } from '../src/betting/game-config.ts';
 import { recordSettlementFailure } from '../src/betting/quarantine.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { freshRound } from './helpers/rounds.ts';
@@ -178,6 +179,17 @@ test('every route answers its declared statuses, each checked against the docume
   assert.equal(proof.ok, true);
   await expect(409, 'GET', `/v1/fairness/verify?roundId=${r2}`);
   await expect(200, 'GET', '/v1/fairness/chains');
+
+  // game configuration and the published rules (issue 12)
+  await expect(409, 'POST', '/v1/admin/config', { token: op, body: { minBet: 20, reason: 'not seeded' } });
+  await seedGameConfig(t.db.pool, gameConfigSeed(t.deps.config));
+  await expect(200, 'GET', '/v1/admin/config', { token: op });
+  await expect(403, 'GET', '/v1/admin/config', { token: a.token });
+  await expect(201, 'POST', '/v1/admin/config', { token: op, body: { minBet: 20, reason: 'contract' } });
+  await expect(400, 'POST', '/v1/admin/config', { token: op, body: { reason: 'nothing to change' } });
+  await expect(200, 'GET', '/v1/rules');
+  await expect(200, 'GET', '/v1/rules?version=2');
+  await expect(404, 'GET', '/v1/rules?version=99');
   await expect(200, 'GET', '/v1/admin/rounds', { token: op });
   await expect(403, 'GET', '/v1/admin/rounds', { token: a.token });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createUser } from '../src/auth/users.ts';
-import { gameConfigSeed, seedGameConfig } from '../src/betting/game-config.ts';
+import { gameConfigSeed, seedDifferences, seedGameConfig } from '../src/betting/game-config.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { fundedPlayers, openRoundId, startGameWorkers, waitUntil } from './helpers/game.ts';
 import { assertAudit, escrowBalance } from './helpers/ledger.ts';
@@ -42,6 +42,16 @@ async function staffToken(role: 'auditor' | 'support'): Promise<string> {
   const user = await createUser(t.db.pool, uniqueName(role), 'staff-password-1', role);
   return t.deps.tokens.issue(user);
 }
+
+test('the environment seeds version 1 once; a start with other values changes nothing and says so', async () => {
+  const other = { ...gameConfigSeed(t.deps.config), minBet: 99n, sides: ['blue', 'green'] as const };
+  const current = await seedGameConfig(t.deps.pool, other);
+  assert.equal(current.version, 1);
+  assert.equal(current.minBet, 10n);
+  assert.deepEqual(current.sides, ['red', 'green']);
+  assert.deepEqual(seedDifferences(current, other), ['SIDES', 'MIN_BET']);
+  assert.deepEqual(seedDifferences(current, gameConfigSeed(t.deps.config)), []);
+});
 
 test('bad changes are refused with stable codes and write no version', async () => {
   const refusals: [object, number, string][] = [

@@ -18,7 +18,7 @@ import { startRetention } from '../workers/retention.ts';
 import { startOutboxMeter } from '../workers/outbox-meter.ts';
 import { startReplicaMeter } from '../workers/replica-meter.ts';
 import { startInterruptedRounds } from '../workers/interrupted.ts';
-import { gameConfigSeed, seedGameConfig } from '../betting/game-config.ts';
+import { gameConfigSeed, seedDifferences, seedGameConfig } from '../betting/game-config.ts';
 import { buildDeps, type Runtime } from './runtime.ts';
 import { describeError } from '../observability/describe-error.ts';
 import { logRoundLifecycle } from '../observability/round-log.ts';
@@ -86,8 +86,15 @@ export async function startRoles(rt: Runtime, roles: Set<Role>): Promise<Started
   const bus = redis ? new StreamBus(redis.client, config.redisPrefix, config.busPartitions) : undefined;
   const deps = await buildDeps(rt, events, [...roles].join('+'), redis?.client);
   // The environment seeds version 1 of the game configuration, once; later versions are the API's.
-  const game = await seedGameConfig(pool, gameConfigSeed(config));
-  logger.info({ configVersion: game.version }, 'game configuration');
+  const seed = gameConfigSeed(config);
+  const game = await seedGameConfig(pool, seed);
+  const ignored = seedDifferences(game, seed);
+  if (ignored.length) {
+    logger.warn(
+      { configVersion: game.version, ignored },
+      `${ignored.join(', ')} differ from game configuration version ${game.version}, which stays in force: the environment only seeds version 1; change the game with POST /v1/admin/config`,
+    );
+  } else logger.info({ configVersion: game.version }, 'game configuration');
   const workerDeps = { pool, metrics: deps.metrics, logger, events, ...(bus ? { bus } : {}) };
   const workers: Worker[] = [];
   let scheduler: ReturnType<typeof startScheduler> | undefined;

@@ -4,11 +4,11 @@
 import type { FastifyInstance } from 'fastify';
 import {
   gameConfigHistory,
-  valuesJson,
   writeGameConfig,
   type GameConfigChange,
   type GameConfigEntry,
-} from '../../betting/game-config.ts';
+} from '../../betting/game-config-changes.ts';
+import { valuesJson } from '../../betting/game-config.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { idJson } from '../../ledger/json.ts';
 import type { Guards } from '../auth.ts';

@@ -2,9 +2,9 @@
 // current round, or of `?version=N` (each round links the version it ran under). The /rules
 // page (web/rules.html) renders this JSON.
 import type { FastifyInstance } from 'fastify';
+import { firstRoundOf } from '../../betting/game-config-changes.ts';
 import {
   currentGameConfig,
-  firstRoundOf,
   gameConfigSeed,
   gameConfigVersion,
   type GameConfig,
