@@ -148,6 +148,8 @@ class Book {
       }
       if (oldest === undefined || oldestSide === undefined) break;
       const amount = unmatched < oldest.remaining ? unmatched : oldest.remaining;
+      // The loop's bound: each turn fills the arrival or uses up one resting bet, never neither.
+      if (amount <= 0n) throw new Error(`resting bet ${oldest.id} has nothing left but is still in the book`);
       fills.push({ betId: bet.id, againstId: oldest.id, amount });
       unmatched -= amount;
       oldest.remaining -= amount;

@@ -134,6 +134,7 @@ export async function startEmbeddedPostgres(
     `postgres://${USER}:${encodeURIComponent(m.password)}@127.0.0.1:${m.port}/${db}`;
 
   let lastReason: string | undefined;
+  // Bounded in time: each branch below that would wait again throws once `deadline` has passed.
   for (;;) {
     let meta: Meta | undefined;
     if (existsSync(metaFile)) meta = JSON.parse(await readFile(metaFile, 'utf8')) as Meta;

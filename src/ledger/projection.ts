@@ -59,14 +59,19 @@ export async function projectBatch(pool: Pool, batchSize = 5000): Promise<Projec
   });
 }
 
-/** Projects until nothing is left that can be projected now. */
-export async function catchUp(pool: Pool, batchSize = 5000): Promise<number> {
+/**
+ * Projects until nothing is left that can be projected now, or `maxBatches` batches have been
+ * applied (writers that keep up a full batch per call would otherwise keep it going forever);
+ * returns the entries applied. The projection worker carries on from where it stopped.
+ */
+export async function catchUp(pool: Pool, batchSize = 5000, maxBatches = 10_000): Promise<number> {
   let total = 0;
-  for (;;) {
+  for (let batch = 0; batch < maxBatches; batch++) {
     const step = await projectBatch(pool, batchSize);
     total += step.applied;
-    if (step.applied < batchSize) return total;
+    if (step.applied < batchSize) break;
   }
+  return total;
 }
 
 export interface ProjectionLag {

@@ -39,8 +39,10 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function nextOpenRound(api: ApiClient, after: number) {
-  for (;;) {
+/** The next round open for at least another second, waited for up to `timeoutMs`. */
+async function nextOpenRound(api: ApiClient, after: number, timeoutMs = 120_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
     const r = await api.currentRound();
     if (r.ok && r.body.status === 'OPEN' && r.body.roundId > after) {
       const left = Date.parse(r.body.closesAt) - Date.parse(r.body.serverTime);
@@ -48,6 +50,7 @@ async function nextOpenRound(api: ApiClient, after: number) {
     }
     await sleep(200);
   }
+  throw new Error(`no round after ${after} opened within ${timeoutMs / 1000}s: is the scheduler running?`);
 }
 
 async function waitFinal(api: ApiClient, roundId: number, timeoutMs: number): Promise<string> {
