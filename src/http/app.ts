@@ -12,6 +12,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { appError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
+import { parseQuery } from './query.ts';
+import { API_DESCRIPTION, documentRoute } from './route-docs.ts';
 import { guards } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { registerErrorHandler } from './error-handler.ts';
@@ -54,6 +56,8 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     // X-Forwarded-For is believed only from the proxies in TRUST_PROXY.
     trustProxy: deps.config.trustProxy.length ? [...deps.config.trustProxy] : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // `?cursor=` (empty) is no cursor, as docs/api.md writes it.
+    routerOptions: { querystringParser: parseQuery },
     // Errors Fastify raises before routing (bad URL encoding, over-long path parameters) get
     // the same error body as everything else.
     frameworkErrors: (err, _req, reply) => {
@@ -103,11 +107,13 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     // generated client has one named type for each.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
-      info: { title: 'colorbet API', version: '1.0.0', description: 'Peer-to-peer colour-round betting' },
+      info: { title: 'colorbet API', version: '1.0.0', description: API_DESCRIPTION },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Each operation's summary and description (http/route-docs.ts), as each route is added.
+  app.addHook('onRoute', documentRoute);
   const guard = guards(deps.sessions);
   for (const routes of [
     opsRoutes,

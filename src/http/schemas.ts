@@ -27,6 +27,24 @@ export const errorBody = {
 
 export const bearer = [{ bearer: [] }];
 
+/**
+ * The Idempotency-Key header of a money request, declared as the route treats it: required
+ * (a request without it is 400 IDEMPOTENCY_KEY_REQUIRED) or optional (replay protection when
+ * given). Its format is checked by http/money.ts, which says the rule in words.
+ */
+export const idempotencyHeaders = (required: boolean) =>
+  ({
+    type: 'object',
+    ...(required ? { required: ['idempotency-key'] } : {}),
+    properties: {
+      'idempotency-key': {
+        type: 'string',
+        description:
+          'Any 1-200 printable ASCII characters, new for each new request (a UUID will do). A retry with the same key and body returns the first answer; the same key with another body is 409.',
+      },
+    },
+  }) as const;
+
 export const parseId = (s: string): bigint => BigInt(s);
 export const parseCursor = (q: { cursor?: string } | undefined): bigint | undefined =>
   q?.cursor === undefined ? undefined : BigInt(q.cursor);

@@ -9,6 +9,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Liveness
+     * @description Answers 200 while the process runs. No authentication; for load balancers and supervisors.
+     */
     get: {
       parameters: {
         query?: never;
@@ -65,6 +69,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Readiness
+     * @description Answers 200 when PostgreSQL (and Redis, when configured) answer, 503 otherwise. The detail of each dependency is shown only with METRICS_TOKEN, or on the internal listener.
+     */
     get: {
       parameters: {
         query?: never;
@@ -127,7 +135,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Deposits and voids waiting for a second operator (or decided, with ?status=) */
+    /**
+     * Deposits and voids waiting for a second operator (or decided, with ?status=)
+     * @description Operator role. Deposits and voids that wait for a second operator (or decided ones, with `status`). Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page).
+     */
     get: {
       parameters: {
         query?: {
@@ -213,11 +224,17 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Carry out a waiting deposit or void (a second operator; exactly once) */
+    /**
+     * Carry out a waiting deposit or void (a second operator; exactly once)
+     * @description Operator role. A second operator (not the one who asked) carries out the waiting deposit or void, exactly once.
+     */
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional: any 1-200 printable ASCII characters, new for each request; a retry with the same key and body returns the first answer. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };
@@ -300,11 +317,17 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reject a waiting deposit or void (a second operator) */
+    /**
+     * Reject a waiting deposit or void (a second operator)
+     * @description Operator role. A second operator turns down the waiting deposit or void; nothing moves.
+     */
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional: any 1-200 printable ASCII characters, new for each request; a retry with the same key and body returns the first answer. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };
@@ -385,6 +408,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Check the money invariants
+     * @description Auditor or operator role. Runs `colorbet verify` (I1-I9) over what is new since the last run that held, and answers its report.
+     */
     get: {
       parameters: {
         query?: never;
@@ -468,7 +495,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Every back-office action, newest first */
+    /**
+     * Every back-office action, newest first
+     * @description Auditor or operator role. Every back-office action (deposits, voids, role changes, suspensions), filtered by user or action. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page).
+     */
     get: {
       parameters: {
         query?: {
@@ -545,6 +575,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Game configuration and its history
+     * @description Auditor or operator role. The current configuration version (sides, round length, limits, commission) and every earlier one, each with the round it applies from.
+     */
     get: {
       parameters: {
         query?: never;
@@ -636,6 +670,10 @@ export interface paths {
       };
     };
     put?: never;
+    /**
+     * Publish a new game configuration
+     * @description Operator role. A new version from the fields given and a reason; it applies from the next round that opens, never to a running one.
+     */
     post: {
       parameters: {
         query?: never;
@@ -728,10 +766,17 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Credit a player's wallet
+     * @description Operator role. Idempotent on `reference`: the same reference credits once. Large deposits may need a second operator (202 with an approval). Amounts are integers in minor units (100 = 1.00).
+     */
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional: any 1-200 printable ASCII characters, new for each request; a retry with the same key and body returns the first answer. */
+          'idempotency-key'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -804,6 +849,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Integrity signals
+     * @description Support or operator role. Patterns worth a look over the last rounds and days: pairs of players who often meet, bet timing, deposit sources.
+     */
     get: {
       parameters: {
         query?: {
@@ -906,6 +955,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Find players
+     * @description Support or operator role. Search by name or id (`q`), with balance and holds. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page). Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -979,6 +1032,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * A player
+     * @description Support or operator role. The player's balance, holds, status and recent activity. Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: never;
@@ -1075,6 +1132,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * A player's ledger entries
+     * @description Support or operator role. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page). Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -1136,6 +1197,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * A player's protection settings
+     * @description Support or operator role. Read only: limits, time-out and self-exclusion of a player.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1193,7 +1258,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reinstate a suspended player (audited) */
+    /**
+     * Reinstate a suspended player (audited)
+     * @description Support or operator role. Lifts a suspension, with a reason; audited.
+     */
     post: {
       parameters: {
         query?: never;
@@ -1264,7 +1332,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Suspend a player: bets and withdrawals refused, funds kept (audited) */
+    /**
+     * Suspend a player: bets and withdrawals refused, funds kept (audited)
+     * @description Support or operator role. With a reason: bets and withdrawals are refused, funds stay; audited.
+     */
     post: {
       parameters: {
         query?: never;
@@ -1333,7 +1404,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A player's suspension state */
+    /**
+     * A player's suspension state
+     * @description Support or operator role. Whether the player is suspended, since when, by whom and why.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1397,6 +1471,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Balances at a point in time
+     * @description Auditor or operator role. Every account's balance as of a ledger entry id or a time (`at`), paged; JSON or CSV. Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -1473,6 +1551,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Commission per round
+     * @description Auditor or operator role. The house commission of each settled round; JSON or CSV. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page). Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -1555,6 +1637,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Liabilities report
+     * @description Auditor or operator role. What is owed to players now: wallets, held withdrawals and the escrow of unsettled rounds; JSON or CSV. Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -1625,6 +1711,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Reconciliation report
+     * @description Auditor or operator role. The ledger reconciled by account kind (sums to zero), as of now or `at`; JSON or CSV. Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -1698,6 +1788,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Turnover report
+     * @description Auditor or operator role. Daily turnover and gross gaming yield (commission) between `from` and `to`; JSON, or CSV with `format=csv`. Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -1797,6 +1891,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Rounds with their totals
+     * @description Operator role. The operator page's round table, live and past, with staked, matched and commission per round. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page).
+     */
     get: {
       parameters: {
         query?: {
@@ -1856,6 +1954,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * A round's bets and matches
+     * @description Operator, support or auditor role. Every bet of the round with its booking order, matches, payout and refund. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page). Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -1946,6 +2048,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Retry a quarantined settlement
+     * @description Operator role. Releases a quarantined round to the settle worker again.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2003,6 +2109,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * A round's settlement lines
+     * @description Operator, support or auditor role. Per player: staked, won, lost, net, commission and received, equal to the ledger. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page). Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -2083,11 +2193,17 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Void a round and refund every stake (a reason is required; four eyes above the threshold or after the reveal) */
+    /**
+     * Void a round and refund every stake (a reason is required; four eyes above the threshold or after the reveal)
+     * @description Operator role, with a reason. Refunds every stake in full and charges no commission. After the result is revealed (CLOSED, SETTLING) a second operator must approve it; every void is audited.
+     */
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional: any 1-200 printable ASCII characters, new for each request; a retry with the same key and body returns the first answer. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };
@@ -2167,6 +2283,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Rounds whose settlement stopped
+     * @description Operator role. Rounds the settle worker set aside after repeated failures, with the error.
+     */
     get: {
       parameters: {
         query?: never;
@@ -2230,7 +2350,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Back-office accounts and their roles */
+    /**
+     * Back-office accounts and their roles
+     * @description Operator role. Every operator, support and auditor account with its role.
+     */
     get: {
       parameters: {
         query?: never;
@@ -2295,7 +2418,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Grant a back-office role, or revoke with role 'none' (audited; signs the account out) */
+    /**
+     * Grant a back-office role, or revoke with role 'none' (audited; signs the account out)
+     * @description Operator role. Sets the role (or 'none'), with a reason; audited, and signs the account out.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2368,7 +2494,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Suspended players */
+    /**
+     * Suspended players
+     * @description Support or operator role. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page).
+     */
     get: {
       parameters: {
         query?: {
@@ -2435,6 +2564,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Withdrawals to decide
+     * @description Support or operator role. Withdrawals, filtered by `status`. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page).
+     */
     get: {
       parameters: {
         query?: {
@@ -2497,10 +2630,17 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Approve a withdrawal (pay out)
+     * @description Operator role. Posts the held amount out of the wallet: the withdrawal is paid.
+     */
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional: any 1-200 printable ASCII characters, new for each request; a retry with the same key and body returns the first answer. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };
@@ -2552,10 +2692,17 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Reject a withdrawal
+     * @description Operator role. Releases the held amount back to the wallet.
+     */
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional: any 1-200 printable ASCII characters, new for each request; a retry with the same key and body returns the first answer. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };
@@ -2607,6 +2754,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Log in
+     * @description Answers an access token (send it as `Authorization: Bearer <token>`) and a refresh token. Repeated failures for one username make it wait (429 LOGIN_THROTTLED).
+     */
     post: {
       parameters: {
         query?: never;
@@ -2667,6 +2818,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Log out
+     * @description Revokes the tokens of this session, or of every session of the user with `{"all": true}`. Other processes see it at once (or within SESSION_CHECK_SECONDS).
+     */
     post: {
       parameters: {
         query?: never;
@@ -2725,6 +2880,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Renew the access token
+     * @description Exchanges a refresh token for a new access token (and refresh token) of the same session, before or after the access token expired (401 TOKEN_EXPIRED).
+     */
     post: {
       parameters: {
         query?: never;
@@ -2784,6 +2943,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Register a player
+     * @description Creates a player account and signs it in: answers 201 with the user id, a short-lived access token and a refresh token. Usernames are 3-32 of letters, digits, `_`, `.` and `-`.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2842,6 +3005,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * My bets
+     * @description Player. Own bets with their status, matched amount, payout and refund. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page).
+     */
     get: {
       parameters: {
         query?: {
@@ -2887,15 +3054,29 @@ export interface paths {
       };
     };
     put?: never;
+    /**
+     * Place a bet
+     * @description Player. Stakes `amount` on `side` in the open round `roundId` (from GET /v1/rounds/current); the stake leaves the wallet at once and the answer is 202 with the bet PENDING; the match worker pairs it with opposite bets at even odds. Needs an `Idempotency-Key` header: a retry with the same key returns the first answer, never a second bet. Refusals: 409 ROUND_NOT_OPEN, 422 INSUFFICIENT_FUNDS or a limit. Amounts are integers in minor units (100 = 1.00).
+     */
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header: {
+          /** @description Any 1-200 printable ASCII characters, new for each new request (a UUID will do). A retry with the same key and body returns the first answer; the same key with another body is 409. */
+          'idempotency-key': string;
+        };
         path?: never;
         cookie?: never;
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "roundId": 1,
+           *       "side": "red",
+           *       "amount": 100
+           *     }
+           */
           'application/json': {
             amount: number;
             roundId: number;
@@ -2946,6 +3127,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * A bet
+     * @description The owner, or an operator. Status (PENDING, PARTIALLY_MATCHED, MATCHED, SETTLED, CANCELLED, VOID), matched amount, and once settled its gross payout and refund.
+     */
     get: {
       parameters: {
         query?: never;
@@ -2988,10 +3173,17 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    /**
+     * Cancel the unmatched part of a bet
+     * @description Owner, while the round is OPEN. Refunds the unmatched part at once; matched parts stay. An optional `Idempotency-Key` makes a retry return the first answer.
+     */
     delete: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Any 1-200 printable ASCII characters, new for each new request (a UUID will do). A retry with the same key and body returns the first answer; the same key with another body is 409. */
+          'idempotency-key'?: string;
+        };
         path: {
           id: string;
         };
@@ -3040,6 +3232,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Seed hash chains
+     * @description No authentication. The published hash-chain commitments: seed n = sha256(seed n-1), used in reverse, so every future result was fixed when the chain was published.
+     */
     get: {
       parameters: {
         query?: never;
@@ -3102,6 +3298,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Check a round is fair
+     * @description No authentication. Recomputes the seed hash and the result of a revealed round (`roundId`) and answers whether they match what was published and recorded (`ok`). A void round has no result.
+     */
     get: {
       parameters: {
         query: {
@@ -3157,6 +3357,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * How to get money in here
+     * @description No authentication. Says which ways of funding this deployment offers: demo funds (the embedded demo) and/or deposits through the payment provider, with their amounts and limits.
+     */
     get: {
       parameters: {
         query?: never;
@@ -3210,6 +3414,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * My activity (reality check)
+     * @description Player. Time played, staked and net result since `since`. Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -3266,6 +3474,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * My limits
+     * @description Player. Deposit, loss and stake limits per 24 h, 7 d and 30 d, what is used and left, and increases waiting out their cooling-off. Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: never;
@@ -3304,7 +3516,10 @@ export interface paths {
         };
       };
     };
-    /** @description A lower limit applies at once; a higher one, or none, after the 24 h cooling-off. */
+    /**
+     * Set my limits
+     * @description A lower limit applies at once; a higher one, or none, after the 24 h cooling-off.
+     */
     put: {
       parameters: {
         query?: never;
@@ -3381,7 +3596,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Bets and deposits are refused until it ends; it cannot be undone early. Withdrawals stay open. */
+    /**
+     * Exclude myself
+     * @description Bets and deposits are refused until it ends; it cannot be undone early. Withdrawals stay open.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3441,7 +3659,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Bets and deposits are refused until it ends; it cannot be shortened. */
+    /**
+     * Take a time-out
+     * @description Bets and deposits are refused until it ends; it cannot be shortened.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3501,7 +3722,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Called by the payment provider, signed: header x-payment-signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_CALLBACK_SECRET> */
+    /**
+     * The payment provider's callback
+     * @description Called by the payment provider, signed: header x-payment-signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_CALLBACK_SECRET>
+     */
     post: {
       parameters: {
         query?: never;
@@ -3565,6 +3789,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * Round history
+     * @description No authentication. Past and current rounds. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page).
+     */
     get: {
       parameters: {
         query?: {
@@ -3624,6 +3852,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * A round
+     * @description No authentication. A round with its status; once it has closed, its `result` and the revealed `serverSeed`, so anyone can check sha256(seed) against the hash published before the round.
+     */
     get: {
       parameters: {
         query?: never;
@@ -3679,6 +3911,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * The current round
+     * @description No authentication. The round taking bets (or the one just closed), with its sides, closing time, the published hash of its secret seed and its totals. Bet on its `roundId`.
+     */
     get: {
       parameters: {
         query?: never;
@@ -3732,6 +3968,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * The published rules
+     * @description No authentication. The rules of the current configuration (or of `version`): sides, limits, commission and when rounds are voided, as the /rules page shows them.
+     */
     get: {
       parameters: {
         query?: {
@@ -3831,7 +4071,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description WebSocket: round, bet and balance events. Authenticate with ?token= or a first message {"type":"auth","token":"..."}. See docs/web.md. */
+    /**
+     * Live events (WebSocket)
+     * @description WebSocket: round, bet and balance events. Authenticate with ?token= or a first message {"type":"auth","token":"..."}. See docs/web.md.
+     */
     get: {
       parameters: {
         query?: {
@@ -3885,6 +4128,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * My wallet balance
+     * @description Player. `balance` is what can be staked now; amounts held for requested withdrawals are in `pendingWithdrawals`. Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: never;
@@ -3940,10 +4187,17 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Add demo funds
+     * @description Player, demo mode only. Credits a fixed amount of play money, at most once per window (429 otherwise); marked as demo in the ledger. Off outside demo mode.
+     */
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description Optional: any 1-200 printable ASCII characters, new for each request; a retry with the same key and body returns the first answer. */
+          'idempotency-key'?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -3991,6 +4245,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * My deposits and their status
+     * @description Player. Deposits started through the payment provider, from started to credited. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page).
+     */
     get: {
       parameters: {
         query?: {
@@ -4036,6 +4294,10 @@ export interface paths {
       };
     };
     put?: never;
+    /**
+     * Start a deposit
+     * @description Player. Starts a deposit with the payment provider and answers where to pay; the wallet is credited once, when the provider's signed callback arrives. Amounts are integers in minor units (100 = 1.00).
+     */
     post: {
       parameters: {
         query?: never;
@@ -4093,6 +4355,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * My ledger entries
+     * @description Player. Every movement of the wallet (deposits, stakes, refunds, payouts, withdrawals). Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page). Amounts are integers in minor units (100 = 1.00).
+     */
     get: {
       parameters: {
         query?: {
@@ -4152,6 +4418,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /**
+     * My withdrawals and their status
+     * @description Player. Each withdrawal from requested through approved (paid) or rejected. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page).
+     */
     get: {
       parameters: {
         query?: {
@@ -4197,11 +4467,16 @@ export interface paths {
       };
     };
     put?: never;
+    /**
+     * Request a withdrawal
+     * @description Player. Holds the amount at once (202) until an operator approves (paid out) or rejects it (released). Needs an `Idempotency-Key` header. Amounts are integers in minor units (100 = 1.00).
+     */
     post: {
       parameters: {
         query?: never;
-        header?: {
-          'idempotency-key'?: string;
+        header: {
+          /** @description Any 1-200 printable ASCII characters, new for each new request (a UUID will do). A retry with the same key and body returns the first answer; the same key with another body is 409. */
+          'idempotency-key': string;
         };
         path?: never;
         cookie?: never;

@@ -6,7 +6,15 @@ import { currentUser } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { submitMoney } from '../money.ts';
 import { page, ref } from '../responses.ts';
-import { amount, bearer, cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
+import {
+  amount,
+  bearer,
+  cursorQuery,
+  idempotencyHeaders,
+  idParam,
+  parseCursor,
+  parseId,
+} from '../schemas.ts';
 
 const PAGE = 50;
 
@@ -20,6 +28,8 @@ export const betBody = {
     side: { type: 'string', minLength: 1, maxLength: 32 },
     amount,
   },
+  // What /docs puts in "Try it out": take roundId from GET /v1/rounds/current.
+  examples: [{ roundId: 1, side: 'red', amount: 100 }],
 } as const;
 
 export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
@@ -30,6 +40,7 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
       schema: {
         tags: ['bets'],
         security: bearer,
+        headers: idempotencyHeaders(true),
         body: betBody,
         response: { 202: { description: 'Accepted: matched by the match worker', ...ref('Bet') } },
       },
@@ -97,6 +108,7 @@ export function betRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): v
       schema: {
         tags: ['bets'],
         security: bearer,
+        headers: idempotencyHeaders(false),
         params: idParam,
         response: { 200: { description: 'The bet after the cancel', ...ref('Bet') } },
       },

@@ -5,7 +5,7 @@ import { currentUser } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { submitMoney } from '../money.ts';
 import { page, ref } from '../responses.ts';
-import { amount, bearer, cursorQuery, parseCursor } from '../schemas.ts';
+import { amount, bearer, cursorQuery, idempotencyHeaders, parseCursor } from '../schemas.ts';
 
 export function walletRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards): void {
   app.get(
@@ -38,7 +38,7 @@ export function walletRoutes(app: FastifyInstance, deps: AppDeps, guard: Guards)
       schema: {
         tags: ['wallet'],
         security: bearer,
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string' } } },
+        headers: idempotencyHeaders(true),
         body: { type: 'object', required: ['amount'], additionalProperties: false, properties: { amount } },
         response: { 202: { description: 'Requested: the amount is held', ...ref('Withdrawal') } },
       },
