@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { gameConfigSeed, seedGameConfig } from '../src/betting/game-config.ts';
 import { closeRound } from '../src/betting/rounds.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
@@ -278,4 +279,17 @@ test('operators grant and revoke roles through the API, audited; a revoked accou
   ]);
   // The audit log is append-only.
   await assert.rejects(t.db.pool.query('DELETE FROM audit_log'), /append-only/);
+});
+
+// Last: it seeds the game configuration, whose threshold then applies to the whole database.
+test('the threshold comes from the current game configuration version once one exists', async () => {
+  await seedGameConfig(t.db.pool, { ...gameConfigSeed(t.deps.config), fourEyesAbove: 100n });
+  const p = await t.registerPlayer();
+  const res = await post('/v1/admin/deposits', t.operatorToken, {
+    userId: p.userId,
+    amount: 200,
+    reference: uniqueName('cfg'),
+  });
+  assert.equal(res.status, 202, 'above the version threshold (100), far below FOUR_EYES_ABOVE (5000)');
+  assert.equal(await ledgerBalance(t.db.pool, p.userId), 0n);
 });
