@@ -4,6 +4,7 @@
 // an index (per account: transfers_by_debit / transfers_by_credit) or a bound the partitions
 // and the BRIN index on created_at can prune (reconciliation). Callers pass the read pool.
 import type { Queryable } from '../db/pool.ts';
+import { appError } from '../errors.ts';
 
 /** A point in the ledger: every transfer with id <= entryId, or with created_at <= time. */
 export type LedgerPoint = { entryId: bigint } | { time: Date };
@@ -34,37 +35,47 @@ export interface Liabilities {
   total: bigint;
 }
 
+const UNFINISHED_ESCROWS = `SELECT a.id FROM rounds r JOIN accounts a ON a.kind = 'escrow' AND a.round_id = r.id
+  WHERE r.status IN ('OPEN', 'CLOSED', 'SETTLING')`;
+
 /**
  * What the operator owes players now: wallets + holds + escrow of unsettled rounds. Wallets come
  * from the overdraft guard rows (the ledger sum of each wallet, kept in the transfer's own
  * transaction; `colorbet verify` I4 proves them equal), the hold and the unsettled escrows from
- * the ledger through the per-account indexes.
+ * the ledger. Their account ids go into the sum as one array value, so the planner probes the
+ * per-account indexes for exactly those (the unfinished rounds through rounds_unfinished). The
+ * sum is one statement, one snapshot; if a round opened between reading the ids and the sum, the
+ * sum is taken again.
  */
 export async function liabilities(db: Queryable): Promise<Liabilities> {
-  const { rows } = await db.query<Omit<Liabilities, 'total'>>(
-    `WITH watched AS (
-       -- The hold account (partial index accounts_singletons) and the escrow of each unfinished
-       -- round (rounds_unfinished, then accounts_one_escrow_per_round).
-       SELECT id, kind FROM accounts WHERE kind = 'withdrawal_hold'
-       UNION ALL
-       SELECT a.id, a.kind FROM rounds r JOIN accounts a ON a.kind = 'escrow' AND a.round_id = r.id
-       WHERE r.status IN ('OPEN', 'CLOSED', 'SETTLING')
-     ),
-     account_sum AS (
-       SELECT w.kind,
-              coalesce((SELECT sum(amount) FROM transfers WHERE credit_account_id = w.id), 0)
-            - coalesce((SELECT sum(amount) FROM transfers WHERE debit_account_id = w.id), 0) AS balance
-       FROM watched w
-     )
-     SELECT (SELECT coalesce(max(id), 0) FROM transfers) AS "asOfEntryId",
-            (SELECT coalesce(sum(balance), 0) FROM wallet_guard)::bigint AS wallets,
-            (SELECT count(*) FROM wallet_guard WHERE balance > 0) AS "playersWithFunds",
-            (SELECT coalesce(sum(balance), 0) FROM account_sum WHERE kind = 'withdrawal_hold')::bigint AS holds,
-            (SELECT coalesce(sum(balance), 0) FROM account_sum WHERE kind = 'escrow')::bigint AS escrow,
-            (SELECT count(*) FROM rounds WHERE status IN ('OPEN', 'CLOSED', 'SETTLING')) AS "unsettledRounds"`,
-  );
-  const r = rows[0]!;
-  return { ...r, total: r.wallets + r.holds + r.escrow };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { rows: ids } = await db.query<{ id: bigint }>(
+      `SELECT id FROM accounts WHERE kind = 'withdrawal_hold' UNION ALL ${UNFINISHED_ESCROWS}`,
+    );
+    const watched = ids.map((r) => r.id);
+    const { rows } = await db.query<Omit<Liabilities, 'total'> & { missed: boolean }>(
+      `WITH sums AS (
+         SELECT account, sum(amount) AS balance FROM (
+           SELECT credit_account_id AS account, amount FROM transfers WHERE credit_account_id = ANY($1::bigint[])
+           UNION ALL
+           SELECT debit_account_id, -amount FROM transfers WHERE debit_account_id = ANY($1::bigint[])
+         ) moves GROUP BY account
+       )
+       SELECT (SELECT coalesce(max(id), 0) FROM transfers) AS "asOfEntryId",
+              (SELECT coalesce(sum(balance), 0) FROM wallet_guard)::bigint AS wallets,
+              (SELECT count(*) FROM wallet_guard WHERE balance > 0) AS "playersWithFunds",
+              (SELECT coalesce(sum(s.balance), 0) FROM sums s JOIN accounts a ON a.id = s.account
+                WHERE a.kind = 'withdrawal_hold')::bigint AS holds,
+              (SELECT coalesce(sum(s.balance), 0) FROM sums s JOIN accounts a ON a.id = s.account
+                WHERE a.kind = 'escrow')::bigint AS escrow,
+              (SELECT count(*) FROM rounds WHERE status IN ('OPEN', 'CLOSED', 'SETTLING')) AS "unsettledRounds",
+              EXISTS (${UNFINISHED_ESCROWS} AND a.id <> ALL ($1::bigint[])) AS missed`,
+      [watched],
+    );
+    const { missed, ...r } = rows[0]!;
+    if (!missed) return { ...r, total: r.wallets + r.holds + r.escrow };
+  }
+  throw appError('UNAVAILABLE', 'Rounds kept opening while the liabilities were summed; retry');
 }
 
 export interface ReconciliationLine {
@@ -141,24 +152,39 @@ export interface AccountBalance {
 
 /**
  * One page of accounts (by id, after `afterAccount`) with each balance at `point`: the sums of
- * the account's credits and debits up to the point, each an index range scan
- * (transfers_by_credit / transfers_by_debit), so a page costs its accounts' own history only.
+ * the page's credits and debits up to the point. The page's ids go in as one array value, so
+ * the planner sees them and probes transfers_by_credit / transfers_by_debit for each (a
+ * correlated subquery per account looked like "any account" to it, which on a hot account's
+ * statistics meant a scan of the whole ledger per account). A page costs its accounts' own
+ * history, not the ledger. Two statements: the point (an entry id or a time) fixes what they read.
  */
 export async function balancesAt(
   db: Queryable,
   point: LedgerPoint,
   opts: { afterAccount?: bigint; limit: number; kind?: string },
 ): Promise<{ accounts: AccountBalance[]; more: boolean }> {
-  const b = bound('t', point, 1);
-  const { rows } = await db.query<AccountBalance>(
-    `SELECT a.id AS "accountId", a.kind, a.user_id AS "userId", u.username, a.round_id AS "roundId",
-            (coalesce((SELECT sum(t.amount) FROM transfers t WHERE t.credit_account_id = a.id AND ${b.sql}), 0)
-           - coalesce((SELECT sum(t.amount) FROM transfers t WHERE t.debit_account_id = a.id AND ${b.sql}), 0)
-            )::bigint AS balance
+  const { rows } = await db.query<Omit<AccountBalance, 'balance'>>(
+    `SELECT a.id AS "accountId", a.kind, a.user_id AS "userId", u.username, a.round_id AS "roundId"
      FROM accounts a LEFT JOIN users u ON u.id = a.user_id
-     WHERE a.id > $2 AND ($3::text IS NULL OR a.kind = $3)
-     ORDER BY a.id LIMIT $4`,
-    [b.param, opts.afterAccount ?? 0n, opts.kind ?? null, opts.limit + 1],
+     WHERE a.id > $1 AND ($2::text IS NULL OR a.kind = $2)
+     ORDER BY a.id LIMIT $3`,
+    [opts.afterAccount ?? 0n, opts.kind ?? null, opts.limit + 1],
   );
-  return { accounts: rows.slice(0, opts.limit), more: rows.length > opts.limit };
+  const page = rows.slice(0, opts.limit);
+  const b = bound('t', point, 1);
+  const { rows: sums } = await db.query<{ account: bigint; balance: bigint }>(
+    `SELECT account, sum(amount)::bigint AS balance FROM (
+       SELECT t.credit_account_id AS account, t.amount FROM transfers t
+       WHERE t.credit_account_id = ANY($2::bigint[]) AND ${b.sql}
+       UNION ALL
+       SELECT t.debit_account_id, -t.amount FROM transfers t
+       WHERE t.debit_account_id = ANY($2::bigint[]) AND ${b.sql}
+     ) moves GROUP BY account`,
+    [b.param, page.map((a) => a.accountId)],
+  );
+  const balance = new Map(sums.map((r) => [r.account, r.balance]));
+  return {
+    accounts: page.map((a) => ({ ...a, balance: balance.get(a.accountId) ?? 0n })),
+    more: rows.length > opts.limit,
+  };
 }
