@@ -109,6 +109,7 @@ export function rulesDocument(v: RulesInput) {
       text: [
         'An operator may void a round that has not started paying out. A voided round refunds every stake in full and charges no commission; its seed is still revealed so the commitment can be checked.',
         'A round whose seed cannot be revealed (the fairness key is lost) is voided the same way.',
+        'Every void by an operator states its reason and is recorded in the audit log. Once a round has closed and its result is revealed, or when its stakes are above the four-eyes threshold, a void needs the approval of a second, different operator.',
       ],
     },
     {
