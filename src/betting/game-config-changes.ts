@@ -2,6 +2,7 @@
 // version, written with its reason and a back-office audit row, and every version with the
 // round it applies from. The reads a round or a bet needs are in game-config.ts.
 import type { Queryable } from '../db/pool.ts';
+import { oneRow } from '../db/rows.ts';
 import { appError } from '../errors.ts';
 import {
   COLUMNS,
@@ -85,7 +86,7 @@ export async function writeGameConfig(
       actorId,
     ],
   );
-  const written = fromRow(rows[0]!);
+  const written = fromRow(oneRow(rows, 'the configuration version just written'));
   // The back-office audit log (migration 0019), in the same transaction as the version itself.
   await db.query(
     `INSERT INTO audit_log (actor_id, action, reason, detail) VALUES ($1, 'config.change', $2, $3)`,
@@ -107,7 +108,7 @@ export async function gameConfigHistory(
      ORDER BY g.version DESC`,
   );
   const top = await db.query<{ id: bigint }>('SELECT coalesce(max(id), 0) + 1 AS id FROM rounds');
-  const nextRound = top.rows[0]!.id;
+  const nextRound = oneRow(top, 'the next round id').id;
   const entries = rows.map((r, i) => ({
     ...fromRow(r),
     createdByName: r.username,

@@ -6,6 +6,7 @@ import { generatePassword } from '../auth/passwords.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';
 import { createUser } from '../auth/users.ts';
+import { oneRow } from '../db/rows.ts';
 import { runSimulation } from '../sim/simulate.ts';
 import { browsableBase } from './banner.ts';
 import { formatCounts, formatMajor } from './format.ts';
@@ -80,7 +81,7 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
             (SELECT count(*) FROM bets WHERE round_id = ANY($1)) AS bets`,
     [summary.rounds],
   );
-  const totals = rows[0]!;
+  const totals = oneRow(rows, 'the totals of the simulated rounds');
   const l = summary.latency;
   const report = await runAudit(rt.pool);
   if (flags.json) {
