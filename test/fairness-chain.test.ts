@@ -158,11 +158,15 @@ test('a process whose fairness key is lost voids the open round it cannot reveal
   } finally {
     await client.end();
   }
-  const voided = await t.db.pool.query<{ status: string; server_seed: string | null }>(
-    'SELECT status, server_seed FROM rounds WHERE id = $1',
+  const voided = await t.db.pool.query<{ status: string; server_seed: string | null; void_reason: string }>(
+    'SELECT status, server_seed, void_reason FROM rounds WHERE id = $1',
     [round.id],
   );
-  assert.deepEqual(voided.rows[0], { status: 'VOID', server_seed: null }, 'voided, its seed never revealed');
+  assert.deepEqual(
+    voided.rows[0],
+    { status: 'VOID', server_seed: null, void_reason: 'seed_unavailable' },
+    'voided, its seed never revealed, and the round says why',
+  );
   assert.equal(await ledgerBalance(t.db.pool, p.userId), 1000n, 'the stake came back in full');
 
   const next = await t.db.pool.query<{ id: bigint; server_seed_hash: string }>(

@@ -58,7 +58,7 @@ export function commissionExample(v: GameConfigValues) {
       received: Number(p.received),
     })),
     explanation:
-      `Alice's first bet (${10n * u}) is matched ${6n * u} by Bob and ${4n * u} lapses; her second bet ` +
+      `In minor units: Alice's first bet (${10n * u}) is matched ${6n * u} by Bob and ${4n * u} lapses; her second bet ` +
       `(${3n * u} on ${second}) is matched by Carol, never by her own first bet. ${first} wins: Alice wins ` +
       `${6n * u} and loses ${3n * u}, net ${alice.net}. Commission = floor(${alice.net} x ${v.rakeBps} / 10000) = ` +
       `${alice.commission}. She receives 2 x ${6n * u} + ${4n * u} refunded - ${alice.commission} = ${alice.received}.`,
