@@ -243,11 +243,11 @@ export const ROUTE_DOCS: Record<string, Doc> = {
   },
   'GET /v1/admin/reports/balances': {
     summary: 'Balances at a point in time',
-    description: `${AUDITOR} Every account's balance as of a ledger entry id or a time (\`at\`), paged; JSON or CSV. ${MINOR}`,
+    description: `${AUDITOR} Every account's balance as of a ledger entry id or a time (\`at\`; default the newest entry, named in the answer so later pages use the same point), paged by account id; JSON or CSV (the next page in the X-Next-Cursor header). ${MINOR}`,
   },
   'GET /v1/admin/reports/commission': {
     summary: 'Commission per round',
-    description: `${AUDITOR} The house commission of each settled round; JSON or CSV. ${PAGED} ${MINOR}`,
+    description: `${AUDITOR} Each round's stakes, turnover and house commission (0 until it settles), by round id; JSON or CSV (the next page in the X-Next-Cursor header). ${PAGED} ${MINOR}`,
   },
   'GET /v1/admin/players': {
     summary: 'Find players',
@@ -255,7 +255,7 @@ export const ROUTE_DOCS: Record<string, Doc> = {
   },
   'GET /v1/admin/players/{id}': {
     summary: 'A player',
-    description: `${SUPPORT} The player's balance, holds, status and recent activity. ${MINOR}`,
+    description: `${SUPPORT} The player's balance and holds now, their 10 latest bets with matches, and their 20 latest wallet entries (older ones: .../entries). ${MINOR}`,
   },
   'GET /v1/admin/players/{id}/entries': {
     summary: "A player's ledger entries",
@@ -267,11 +267,11 @@ export const ROUTE_DOCS: Record<string, Doc> = {
   },
   'GET /v1/admin/rounds/{id}/settlements': {
     summary: "A round's settlement lines",
-    description: `Operator, support or auditor role. Per player: staked, won, lost, net, commission and received, equal to the ledger. ${PAGED} ${MINOR}`,
+    description: `Operator, support or auditor role. One line per player: outcome, staked, net (won minus lost on matched stakes), commission and received, as the settlement wrote them with the ledger's transfers. ${PAGED} ${MINOR}`,
   },
   'GET /v1/admin/integrity': {
     summary: 'Integrity signals',
-    description: `${SUPPORT} Patterns worth a look over the last rounds and days: pairs of players who often meet, bet timing, deposit sources.`,
+    description: `${SUPPORT} Flags worth a look, each with its evidence, over the last \`rounds\` rounds and \`days\` days: pairs matched against each other far above chance, bet timing too regular to be human, one deposit source funding many accounts (the statistics and thresholds: docs/reports.md).`,
   },
   'GET /v1/me/limits': {
     summary: 'My limits',

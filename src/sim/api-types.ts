@@ -851,7 +851,7 @@ export interface paths {
     };
     /**
      * Integrity signals
-     * @description Support or operator role. Patterns worth a look over the last rounds and days: pairs of players who often meet, bet timing, deposit sources.
+     * @description Support or operator role. Flags worth a look, each with its evidence, over the last `rounds` rounds and `days` days: pairs matched against each other far above chance, bet timing too regular to be human, one deposit source funding many accounts (the statistics and thresholds: docs/reports.md).
      */
     get: {
       parameters: {
@@ -1034,7 +1034,7 @@ export interface paths {
     };
     /**
      * A player
-     * @description Support or operator role. The player's balance, holds, status and recent activity. Amounts are integers in minor units (100 = 1.00).
+     * @description Support or operator role. The player's balance and holds now, their 10 latest bets with matches, and their 20 latest wallet entries (older ones: .../entries). Amounts are integers in minor units (100 = 1.00).
      */
     get: {
       parameters: {
@@ -1473,7 +1473,7 @@ export interface paths {
     };
     /**
      * Balances at a point in time
-     * @description Auditor or operator role. Every account's balance as of a ledger entry id or a time (`at`), paged; JSON or CSV. Amounts are integers in minor units (100 = 1.00).
+     * @description Auditor or operator role. Every account's balance as of a ledger entry id or a time (`at`; default the newest entry, named in the answer so later pages use the same point), paged by account id; JSON or CSV (the next page in the X-Next-Cursor header). Amounts are integers in minor units (100 = 1.00).
      */
     get: {
       parameters: {
@@ -1553,7 +1553,7 @@ export interface paths {
     };
     /**
      * Commission per round
-     * @description Auditor or operator role. The house commission of each settled round; JSON or CSV. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page). Amounts are integers in minor units (100 = 1.00).
+     * @description Auditor or operator role. Each round's stakes, turnover and house commission (0 until it settles), by round id; JSON or CSV (the next page in the X-Next-Cursor header). Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page). Amounts are integers in minor units (100 = 1.00).
      */
     get: {
       parameters: {
@@ -2111,7 +2111,7 @@ export interface paths {
     };
     /**
      * A round's settlement lines
-     * @description Operator, support or auditor role. Per player: staked, won, lost, net, commission and received, equal to the ledger. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page). Amounts are integers in minor units (100 = 1.00).
+     * @description Operator, support or auditor role. One line per player: outcome, staked, net (won minus lost on matched stakes), commission and received, as the settlement wrote them with the ledger's transfers. Newest first, a page at a time: pass the `nextCursor` of a page as `cursor` for the next one (an empty `cursor=` is the first page). Amounts are integers in minor units (100 = 1.00).
      */
     get: {
       parameters: {
