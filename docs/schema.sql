@@ -1,4 +1,4 @@
--- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0027_statement_bet_guards.sql (26 files)
+-- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0027_statement_bet_guards.sql (27 files)
 -- leave a fresh database, to read instead of replaying every migration in your head. Never applied.
 -- Regenerate with `npm run schema:snapshot`; test/schema-snapshot.test.ts fails when the
 -- migrations produce anything else.
@@ -298,7 +298,7 @@ CREATE FUNCTION public.ledger_refuse_change() RETURNS trigger
     AS $$
 BEGIN
   RAISE EXCEPTION 'the ledger is append-only: % on % is refused', TG_OP, TG_TABLE_NAME
-    USING ERRCODE = 'insufficient_privilege';
+    USING ERRCODE = 'insufficient_privilege', CONSTRAINT = TG_NAME;
 END $$;
 
 --
@@ -491,7 +491,8 @@ BEGIN
   SELECT coalesce((SELECT sum(amount) FROM transfers WHERE credit_account_id = escrow), 0)
        - coalesce((SELECT sum(amount) FROM transfers WHERE debit_account_id = escrow), 0) INTO left_over;
   IF left_over <> 0 THEN
-    RAISE EXCEPTION 'round % is % but its escrow holds %', NEW.id, NEW.status, left_over USING ERRCODE = 'check_violation';
+    RAISE EXCEPTION 'round % is % but its escrow holds %', NEW.id, NEW.status, left_over
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'round_escrow_empty_when_final';
   END IF;
   RETURN NULL;
 END $$;
@@ -508,11 +509,13 @@ DECLARE
   committed text;
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    RAISE EXCEPTION 'rounds are never deleted' USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION 'rounds are never deleted'
+      USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'round_never_deleted';
   END IF;
   IF TG_OP = 'INSERT' THEN
     IF NEW.status <> 'OPEN' OR NEW.server_seed IS NOT NULL OR NEW.result IS NOT NULL THEN
-      RAISE EXCEPTION 'a round starts OPEN with its seed hidden and no result' USING ERRCODE = 'check_violation';
+      RAISE EXCEPTION 'a round starts OPEN with its seed hidden and no result'
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'round_starts_open';
     END IF;
     SELECT * INTO chain FROM seed_chains WHERE first_round_id <= NEW.id ORDER BY first_round_id DESC LIMIT 1;
     IF NOT FOUND OR NEW.id >= chain.first_round_id + chain.length THEN
@@ -532,24 +535,28 @@ BEGIN
   END IF;
   IF NEW.id <> OLD.id OR NEW.sides <> OLD.sides OR NEW.server_seed_hash <> OLD.server_seed_hash
      OR NEW.rake_bps <> OLD.rake_bps OR NEW.opens_at <> OLD.opens_at OR NEW.closes_at <> OLD.closes_at THEN
-    RAISE EXCEPTION 'a round''s terms never change' USING ERRCODE = 'check_violation';
+    RAISE EXCEPTION 'a round''s terms never change'
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'round_terms_fixed';
   END IF;
   IF NEW.status <> OLD.status AND NOT (
        (OLD.status = 'OPEN' AND NEW.status IN ('CLOSED', 'VOID')) OR
        (OLD.status = 'CLOSED' AND NEW.status IN ('SETTLING', 'VOID')) OR
        (OLD.status = 'SETTLING' AND NEW.status IN ('SETTLED', 'VOID'))) THEN
-    RAISE EXCEPTION 'round % cannot go from % to %', OLD.id, OLD.status, NEW.status USING ERRCODE = 'check_violation';
+    RAISE EXCEPTION 'round % cannot go from % to %', OLD.id, OLD.status, NEW.status
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'round_status_transition';
   END IF;
   IF NEW.server_seed IS DISTINCT FROM OLD.server_seed THEN
     IF OLD.server_seed IS NOT NULL OR NEW.server_seed IS NULL
        OR encode(sha256(decode(NEW.server_seed, 'hex')), 'hex') <> NEW.server_seed_hash THEN
-      RAISE EXCEPTION 'round % can only reveal the seed it committed to', NEW.id USING ERRCODE = 'check_violation';
+      RAISE EXCEPTION 'round % can only reveal the seed it committed to', NEW.id
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'round_seed_reveal';
     END IF;
   END IF;
   IF NEW.result IS DISTINCT FROM OLD.result THEN
     IF OLD.result IS NOT NULL OR NEW.server_seed IS NULL
        OR NEW.result <> colorbet_round_result(NEW.server_seed, NEW.id, NEW.sides) THEN
-      RAISE EXCEPTION 'round % result must be the one its seed gives', NEW.id USING ERRCODE = 'check_violation';
+      RAISE EXCEPTION 'round % result must be the one its seed gives', NEW.id
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'round_result_from_seed';
     END IF;
   END IF;
   RETURN NEW;
@@ -588,13 +595,14 @@ CREATE FUNCTION public.settlement_chunks_guard() RETURNS trigger
     AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    RAISE EXCEPTION 'settlement chunks are never deleted' USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION 'settlement chunks are never deleted'
+      USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'settlement_chunk_never_deleted';
   END IF;
   IF NEW.round_id <> OLD.round_id OR NEW.chunk <> OLD.chunk OR NEW.first_user_id <> OLD.first_user_id
      OR NEW.last_user_id <> OLD.last_user_id OR NEW.players <> OLD.players OR NEW.planned_at <> OLD.planned_at
      OR OLD.settled_at IS NOT NULL THEN
     RAISE EXCEPTION 'settlement chunk %/% is fixed once planned and once settled', OLD.round_id, OLD.chunk
-      USING ERRCODE = 'check_violation';
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'settlement_chunk_fixed';
   END IF;
   RETURN NEW;
 END $$;
@@ -706,7 +714,8 @@ CREATE FUNCTION public.wallet_guard_created_empty() RETURNS trigger
     AS $$
 BEGIN
   IF NEW.balance <> 0 THEN
-    RAISE EXCEPTION 'a wallet guard starts at 0; money only arrives by transfer' USING ERRCODE = 'check_violation';
+    RAISE EXCEPTION 'a wallet guard starts at 0; money only arrives by transfer'
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'wallet_guard_starts_empty';
   END IF;
   RETURN NEW;
 END $$;
@@ -720,12 +729,14 @@ CREATE FUNCTION public.wallet_guard_only_by_transfer() RETURNS trigger
     AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    RAISE EXCEPTION 'wallet guard rows are never deleted' USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION 'wallet guard rows are never deleted'
+      USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'wallet_guard_never_deleted';
   END IF;
   -- Depth 1 is this trigger fired by a client's statement; 2 is the transfer trigger's UPDATE,
   -- which never changes account_id.
   IF pg_trigger_depth() < 2 THEN
-    RAISE EXCEPTION 'wallet guard rows change only through transfers' USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION 'wallet guard rows change only through transfers'
+      USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'wallet_guard_only_by_transfer';
   END IF;
   RETURN NULL;
 END $$;
@@ -739,7 +750,8 @@ CREATE FUNCTION public.withdrawals_decide_once() RETURNS trigger
     AS $$
 BEGIN
   IF OLD.status <> 'REQUESTED' OR NEW.amount <> OLD.amount OR NEW.user_id <> OLD.user_id THEN
-    RAISE EXCEPTION 'withdrawal % is already %', OLD.id, OLD.status USING ERRCODE = 'check_violation';
+    RAISE EXCEPTION 'withdrawal % is already %', OLD.id, OLD.status
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'withdrawal_decided_once';
   END IF;
   RETURN NEW;
 END $$;
