@@ -62,7 +62,16 @@ console.log(
 const files = await testFiles(process.argv.slice(2));
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, ...files],
+  // harness.ts in every test process: failed files keep their database; a leaked worker fails the file.
+  [
+    '--import',
+    'tsx',
+    '--import',
+    new URL('./helpers/harness.ts', import.meta.url).href,
+    '--test',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
+    ...files,
+  ],
   {
     stdio: 'inherit',
     env: {
@@ -84,7 +93,7 @@ const leftovers = await admin.query<{ datname: string }>(
 await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
 if (leftovers.rowCount) {
   console.log(
-    `# kept ${leftovers.rowCount} database(s) of failed tests for inspection: ${leftovers.rows.map((r) => r.datname).join(', ')}`,
+    `# kept ${leftovers.rowCount} database(s) for inspection (failed test files, or KEEP_TEST_DB=1): ${leftovers.rows.map((r) => r.datname).join(', ')}`,
   );
 }
 await admin.end();

@@ -29,6 +29,22 @@ export interface Worker {
   nudge(): void;
 }
 
+export interface RunningWorker {
+  name: string;
+  /** stop() has been called; the loop ends after its current step. */
+  stopping: boolean;
+  stop(): Promise<void>;
+}
+
+// Every loop from start until its last step has ended: a process (or a test file) can tell which
+// workers it still runs, and whether each has been asked to stop.
+const registry = new Set<RunningWorker>();
+
+/** The loops of this process that have not ended yet, oldest first. */
+export function runningWorkers(): ReadonlyArray<Readonly<RunningWorker>> {
+  return [...registry];
+}
+
 export function startLoop(name: string, step: () => Promise<boolean>, options: LoopOptions): Worker {
   let running = true;
   let wake: (() => void) | undefined;
@@ -60,13 +76,17 @@ export function startLoop(name: string, step: () => Promise<boolean>, options: L
       }
     }
   })();
-  return {
+  const entry: RunningWorker = {
     name,
-    nudge: () => wake?.(),
+    stopping: false,
     stop: async () => {
+      entry.stopping = true;
       running = false;
       wake?.();
       await done;
     },
   };
+  registry.add(entry);
+  void done.finally(() => registry.delete(entry));
+  return { name, nudge: () => wake?.(), stop: entry.stop };
 }

@@ -1,9 +1,11 @@
-// Each test file gets its own database, cloned from the run's migrated template. A database
-// whose tests failed is kept (its name is printed at the end of the run) for inspection.
+// Each test file gets its own database, cloned from the run's migrated template. drop() at the
+// end of the file removes it, unless a test of the file failed (or KEEP_TEST_DB=1): then the
+// database is kept for inspection and its name printed, here and again at the end of the run.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createPool, type Pool } from '../../src/db/pool.ts';
 import { withDatabase } from './env.ts';
+import { testsFailedHere } from './harness.ts';
 import { sleep } from './util.ts';
 
 export interface TestDatabase {
@@ -11,6 +13,7 @@ export interface TestDatabase {
   url: string;
   pool: Pool;
   adminUrl: string;
+  /** Ends the pool and drops the database, or keeps it (and prints its name) when a test of this file failed. */
   drop(): Promise<void>;
 }
 
@@ -53,6 +56,13 @@ export async function createTestDatabase(poolSize = 20): Promise<TestDatabase> {
     adminUrl,
     drop: async () => {
       await pool.end().catch(() => undefined);
+      const why = testsFailedHere()
+        ? 'a test of this file failed'
+        : process.env.KEEP_TEST_DB === '1' && 'KEEP_TEST_DB=1';
+      if (why) {
+        console.log(`# kept database ${name} for inspection (${why}): psql ${withDatabase(adminUrl, name)}`);
+        return;
+      }
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
