@@ -4,6 +4,7 @@
 // an index (per account: transfers_by_debit / transfers_by_credit) or a bound the partitions
 // and the BRIN index on created_at can prune (reconciliation). Callers pass the read pool.
 import type { Queryable } from '../db/pool.ts';
+import { oneRow } from '../db/rows.ts';
 import { appError } from '../errors.ts';
 
 /** A point in the ledger: every transfer with id <= entryId, or with created_at <= time. */
@@ -72,7 +73,7 @@ export async function liabilities(db: Queryable): Promise<Liabilities> {
               EXISTS (${UNFINISHED_ESCROWS} AND a.id <> ALL ($1::bigint[])) AS missed`,
       [watched],
     );
-    const { missed, ...r } = rows[0]!;
+    const { missed, ...r } = oneRow(rows, 'the liabilities summary');
     if (!missed) return { ...r, total: r.wallets + r.holds + r.escrow };
   }
   throw appError('UNAVAILABLE', 'Rounds kept opening while the liabilities were summed; retry');
