@@ -121,6 +121,9 @@ test('a round that could not settle in time is voided and every stake refunded',
   assert.equal(await interrupted(60), false, 'not before the deadline');
   await sleep(2200); // past closes_at (1 s rounds) + 1 s
   assert.equal(await interrupted(1), true);
+  // Counted apart from operator voids, for the ColorbetRoundInterrupted alert.
+  const counted = await t.deps.metrics.registry.getSingleMetricAsString('colorbet_rounds_settled_total');
+  assert.match(counted, /outcome="interrupted"[^\n]*} 2$/m);
   for (const { roundId, users } of [closed, planned]) {
     const round = await t.request({ method: 'GET', url: `/v1/rounds/${roundId}` });
     assert.equal(round.body.status, 'VOID');

@@ -25,7 +25,7 @@ export interface InterruptedDeps {
 export async function interruptedStep(deps: Omit<InterruptedDeps, 'isLeader'>): Promise<boolean> {
   const { voided, refused } = await voidInterruptedRounds(deps.pool, deps.seeds, deps.voidSeconds);
   for (const r of voided) {
-    deps.metrics.settlements.inc({ outcome: 'voided' });
+    deps.metrics.settlements.inc({ outcome: 'interrupted' });
     logSettledBets(deps.logger, r);
     deps.logger.error(
       {
