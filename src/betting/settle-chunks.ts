@@ -1,13 +1,14 @@
 // Settlement in chunks of players (migration 0007): a plan cuts a SETTLING round's players into
 // user-id ranges, each chunk is one transaction that pays the players of its range (settle.ts
 // writes them) and marks the chunk settled in the same commit, and a last transaction sets the
-// round SETTLED, which the escrow trigger refuses unless the escrow is empty (I6). Chunks hold
-// the round row FOR SHARE, so a void (FOR UPDATE) is strictly before or after each of them.
+// round SETTLED after asserting paid + commission == staked - cancelled, which the escrow
+// trigger checks again at commit (I6, docs/invariants.md). Chunks hold the round row FOR
+// SHARE, so a void (FOR UPDATE) is strictly before or after each of them.
 import type { Queryable } from '../db/pool.ts';
 import { faultPause } from '../faults.ts';
 import type { ChunkRange } from './quarantine.ts';
 import { BET_COLUMNS, loadBets, record, type SettledRound } from './settle.ts';
-import { settleBooked } from './settlement.ts';
+import { assertSettlementBalances, settleBooked } from './settlement.ts';
 
 /** Players per settlement chunk unless SETTLE_CHUNK_PLAYERS says otherwise. */
 export const DEFAULT_CHUNK_PLAYERS = 2000;
@@ -62,18 +63,31 @@ export async function planOrFinish(
   }
   await db.query(`UPDATE rounds SET status = 'SETTLED', settled_at = now() WHERE id = $1`, [roundId]);
   await db.query('SELECT round_totals_fold($1)', [roundId]);
-  const totals = await db.query<{ players: number; bets: number; commission: bigint; paid: bigint }>(
+  const totals = await db.query<{
+    players: number;
+    bets: number;
+    commission: bigint;
+    paid: bigint;
+    staked: bigint;
+    cancelled: bigint;
+  }>(
     `SELECT count(*)::int AS players, coalesce(sum(commission), 0)::bigint AS commission,
-       coalesce(sum(received), 0)::bigint AS paid,
-       (SELECT count(*)::int FROM bets WHERE round_id = $1) AS bets
-     FROM round_settlements WHERE round_id = $1`,
+       coalesce(sum(received), 0)::bigint AS paid, b.bets, b.staked, b.cancelled
+     FROM round_settlements,
+       (SELECT count(*)::int AS bets, coalesce(sum(amount), 0)::bigint AS staked,
+          coalesce(sum(cancelled_amount), 0)::bigint AS cancelled
+        FROM bets WHERE round_id = $1) b
+     WHERE round_id = $1 GROUP BY b.bets, b.staked, b.cancelled`,
     [roundId],
   );
-  const t = totals.rows[0] ?? { players: 0, bets: 0, commission: 0n, paid: 0n };
+  const t = totals.rows[0] ?? { players: 0, bets: 0, commission: 0n, paid: 0n, staked: 0n, cancelled: 0n };
+  // Every chunk together pays out exactly the escrow (the escrow trigger checks it again at commit).
+  assertSettlementBalances(`round ${roundId}`, t);
+  const { staked: _staked, cancelled: _cancelled, ...counts } = t;
   return {
     kind: 'final',
     seconds: plan.seconds,
-    settled: { roundId, outcome: 'SETTLED', ...t, userIds: [], betResults: [] },
+    settled: { roundId, outcome: 'SETTLED', ...counts, userIds: [], betResults: [] },
   };
 }
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { matchBets } from './matching.ts';
 import {
+  assertSettlementBalances,
+  SettlementImbalanceError,
   settleBooked,
   settleRound,
   voidRound,
@@ -240,5 +242,25 @@ void describe('settlement input checks', () => {
     const overCancelled = [{ id: 'o', playerId: 'O', side: 'red', amount: 5n, cancelled: 6n }];
     assert.throws(() => voidRound(overCancelled), /cancelled 6/);
     assert.throws(() => voidRound([bets[0] as SettleBet, bets[0] as SettleBet]), /more than once/);
+  });
+});
+
+void describe('the settlement postcondition (docs/invariants.md, I6)', () => {
+  void test('holds for a balanced round: paid + commission == staked - cancelled', () => {
+    assert.doesNotThrow(() =>
+      assertSettlementBalances('round 1', { staked: 1000n, cancelled: 100n, paid: 890n, commission: 10n }),
+    );
+  });
+
+  void test('a round paying one unit too much or too little fails with a named error and its sums', () => {
+    for (const paid of [891n, 889n]) {
+      assert.throws(
+        () => assertSettlementBalances('round 7', { staked: 1000n, cancelled: 100n, paid, commission: 10n }),
+        (err: unknown) =>
+          err instanceof SettlementImbalanceError &&
+          err.name === 'SettlementImbalanceError' &&
+          err.message.includes(`round 7: paid ${paid} + commission 10 != staked 1000 - cancelled 100`),
+      );
+    }
   });
 });

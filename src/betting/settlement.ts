@@ -1,4 +1,4 @@
-// The settlement rule (SPEC section 2, exchange rules) as a pure function.
+// The settlement rule (exchange rules, docs/invariants.md "The game's rules") as a pure function.
 //
 // Escrow holds every stake that was not cancelled. For each match of amount m the bet on
 // the winning side wins m and the other loses m; the winning bet is paid 2m gross (its own
@@ -67,6 +67,36 @@ interface BetTally {
   matched: bigint;
   won: bigint;
   lost: bigint;
+}
+
+/**
+ * A settlement that does not hand back exactly what the round's escrow holds: what players
+ * received plus the commission must equal what they staked less what they cancelled
+ * (docs/invariants.md, I6). Only a bug gets here; the escrow trigger would refuse the commit.
+ */
+export class SettlementImbalanceError extends Error {
+  constructor(where: string, t: SettlementTotals) {
+    super(
+      `settlement postcondition failed for ${where}: paid ${t.paid} + commission ${t.commission} ` +
+        `!= staked ${t.staked} - cancelled ${t.cancelled} (docs/invariants.md, I6)`,
+    );
+    this.name = 'SettlementImbalanceError';
+  }
+}
+
+export interface SettlementTotals {
+  /** Sum of the bets' amounts. */
+  staked: bigint;
+  /** Sum of what was cancelled while the round was open (refunded then, not now). */
+  cancelled: bigint;
+  /** Sum of what players receive from escrow now (payouts and refunds, less commission). */
+  paid: bigint;
+  commission: bigint;
+}
+
+/** The postcondition of a whole round's settlement or void: paid + commission == staked - cancelled. */
+export function assertSettlementBalances(where: string, t: SettlementTotals): void {
+  if (t.paid + t.commission !== t.staked - t.cancelled) throw new SettlementImbalanceError(where, t);
 }
 
 function assertMoney(value: bigint, what: string): void {
@@ -188,7 +218,15 @@ export function settleRound(input: SettleRoundInput): RoundSettlement {
   checkTerms(input.result, input.rakeBps);
   const tallies = tallyBets(input.bets);
   applyMatches(tallies, input.matches, input.result);
-  return settleTallies(tallies, input.rakeBps);
+  const settled = settleTallies(tallies, input.rakeBps);
+  // The whole round is here (settleBooked may get a chunk, which need not balance on its own).
+  assertSettlementBalances('a round', {
+    staked: input.bets.reduce((sum, b) => sum + b.amount, 0n),
+    cancelled: input.bets.reduce((sum, b) => sum + b.cancelled, 0n),
+    paid: settled.players.reduce((sum, p) => sum + p.received, 0n),
+    commission: settled.houseCommission,
+  });
+  return settled;
 }
 
 /** A bet as the book left it: how much of it was matched (the sum of its matches). */
