@@ -50,6 +50,7 @@ export function table(id, columns) {
 export function pager(id, load) {
   const stack = [];
   let next = null;
+  let current;
   const label = el('span', { class: 'hint' }, '');
   const newest = el(
     'button',
@@ -62,6 +63,7 @@ export function pager(id, load) {
     'Older',
   );
   const show = async (cursor) => {
+    current = cursor;
     next = await load(cursor);
     newest.disabled = stack.length === 0;
     older.disabled = !next;
@@ -82,6 +84,8 @@ export function pager(id, load) {
       stack.length = 0;
       return show(undefined);
     },
+    /** Loads the page shown again (live data: new rows arrive on the newest page). */
+    reload: () => show(current),
   };
 }
 

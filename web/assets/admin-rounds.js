@@ -2,6 +2,7 @@
 // the void action. Voiding is irreversible, so it takes two clicks: the first arms the
 // button for a few seconds, the second sends the request.
 import { $, el, errorText, formatAmount, showMessage, timeOf } from './api.js';
+import { pager } from './admin-lists.js';
 
 const VOIDABLE = new Set(['OPEN', 'CLOSED', 'SETTLING']);
 
@@ -90,16 +91,33 @@ export function renderRounds(rounds, ctx) {
   );
 }
 
-export async function loadRounds(ctx) {
+// The table pages with Newest / Older (GET /v1/admin/rounds?cursor=); live updates reload the
+// page shown, so an operator reading older rounds is not thrown back to the newest.
+let pages;
+let shownNext = null;
+
+async function loadPage(ctx, cursor) {
   try {
-    const { rounds } = await ctx.call('GET', '/v1/admin/rounds');
+    const { rounds, nextCursor } = await ctx.call(
+      'GET',
+      `/v1/admin/rounds${cursor ? `?cursor=${cursor}` : ''}`,
+    );
     // Re-rendering while a void is armed would disarm it; skip this refresh instead.
     const armed = [...document.querySelectorAll('#rounds button.void')].some((b) =>
       b.textContent.startsWith('Confirm'),
     );
-    if (armed) return;
-    renderRounds(rounds, ctx);
+    if (!armed) renderRounds(rounds, ctx);
+    shownNext = nextCursor;
   } catch (err) {
     ctx.onError(err, $('rounds-msg'));
   }
+  return shownNext;
+}
+
+export async function loadRounds(ctx) {
+  if (!pages) {
+    pages = pager('rounds-pager', (cursor) => loadPage(ctx, cursor));
+    $('rounds-msg').before(pages.node);
+  }
+  await pages.reload();
 }
