@@ -14,6 +14,7 @@ import {
   tokenClaims,
 } from './api.js';
 import { mountBackOffice } from './admin-back-office.js';
+import { pager } from './admin-lists.js';
 import { startCharts } from './admin-charts.js';
 import { loadConfigHistory, setupConfigForm } from './admin-config.js';
 import { mountRoles } from './admin-roles.js';
@@ -79,43 +80,54 @@ function render() {
   }
 }
 
+// Withdrawals page with Newest / Older; the 5 s refresh reloads the page shown.
+let withdrawalPages;
+let withdrawalsNext = null;
 async function loadWithdrawals() {
   if (!isOperator()) return;
+  if (!withdrawalPages) {
+    withdrawalPages = pager('withdrawals-pager', loadWithdrawalPage);
+    $('withdrawals-msg').before(withdrawalPages.node);
+  }
+  await withdrawalPages.reload();
+}
+
+async function loadWithdrawalPage(cursor) {
   try {
-    const { withdrawals } = await session.call('GET', '/v1/admin/withdrawals');
+    const page = await session.call('GET', `/v1/admin/withdrawals${cursor ? `?cursor=${cursor}` : ''}`);
+    withdrawalsNext = page.nextCursor;
     $('withdrawals').replaceChildren(
-      ...withdrawals
-        .slice(0, 25)
-        .map((w) =>
+      ...page.withdrawals.map((w) =>
+        el(
+          'tr',
+          { dataset: { withdrawalId: w.withdrawalId } },
+          el('td', {}, `#${w.withdrawalId}`),
+          el('td', {}, `#${w.userId}`),
+          el('td', { class: 'num' }, formatAmount(w.amount)),
+          el('td', {}, w.status),
+          el('td', {}, timeOf(w.requestedAt)),
           el(
-            'tr',
-            { dataset: { withdrawalId: w.withdrawalId } },
-            el('td', {}, `#${w.withdrawalId}`),
-            el('td', {}, `#${w.userId}`),
-            el('td', { class: 'num' }, formatAmount(w.amount)),
-            el('td', {}, w.status),
-            el('td', {}, timeOf(w.requestedAt)),
-            el(
-              'td',
-              {},
-              w.status === 'REQUESTED'
-                ? [
-                    el('button', { class: 'small approve', onclick: () => decide(w, 'approve') }, 'Approve'),
-                    ' ',
-                    el(
-                      'button',
-                      { class: 'small secondary reject', onclick: () => decide(w, 'reject') },
-                      'Reject',
-                    ),
-                  ]
-                : '',
-            ),
+            'td',
+            {},
+            w.status === 'REQUESTED'
+              ? [
+                  el('button', { class: 'small approve', onclick: () => decide(w, 'approve') }, 'Approve'),
+                  ' ',
+                  el(
+                    'button',
+                    { class: 'small secondary reject', onclick: () => decide(w, 'reject') },
+                    'Reject',
+                  ),
+                ]
+              : '',
           ),
         ),
+      ),
     );
   } catch (err) {
     onError(err, $('withdrawals-msg'));
   }
+  return withdrawalsNext;
 }
 
 async function decide(w, action) {
