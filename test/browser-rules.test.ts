@@ -109,6 +109,18 @@ test('the rules page and the configuration history on /admin', { skip, timeout: 
     assert.ok(Number(/round (\d+)/.exec(applies)?.[1]) <= firstOfV2, applies);
     await admin.screenshot({ path: path.join(SHOTS, 'admin-config.png'), fullPage: true });
 
+    // An auditor reads the same history and gets no form to change it.
+    const auditor = await newPage();
+    const auditorName = uniqueName('aud');
+    await createUser(service.db.pool, auditorName, 'auditor-password-1', 'auditor');
+    await auditor.goto(`${service.base}/admin`);
+    await auditor.fill('#username', auditorName);
+    await auditor.fill('#password', 'auditor-password-1');
+    await auditor.click('#login');
+    await auditor.waitForSelector('#config-history tr[data-version="2"]');
+    assert.equal(await auditor.isVisible('#config-card'), true);
+    assert.equal(await auditor.isVisible('#config-form'), false, 'auditors only read');
+
     const rules = await newPage();
     await rules.goto(`${service.base}/rules`);
     await waitText(rules, '#rules-version', /version 2/);

@@ -1,7 +1,8 @@
 // The operator's view of the game configuration (GET /v1/admin/config): every version, newest
 // first, with the round it applies from ("next round" while no round has opened under it),
 // and a form that writes a new version from the fields filled in plus a reason
-// (POST /v1/admin/config). A change never touches the round in progress.
+// (POST /v1/admin/config), for operators. Auditors see the history only. A change never
+// touches the round in progress.
 import { $, el, errorText, formatAmount, parseAmount, showMessage, timeOf } from './api.js';
 
 const applies = (v) =>
@@ -33,6 +34,13 @@ function renderHistory({ versions }) {
       ),
     ),
   );
+}
+
+/** Operators and auditors read the history; only operators see the form (it is `.operator-only`). */
+export function renderConfig(role, ctx) {
+  const reader = role === 'operator' || role === 'auditor';
+  $('config-card').hidden = !reader;
+  if (reader) void loadConfigHistory(ctx);
 }
 
 export async function loadConfigHistory(ctx) {

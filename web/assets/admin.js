@@ -16,7 +16,7 @@ import {
 import { mountBackOffice } from './admin-back-office.js';
 import { pager } from './admin-lists.js';
 import { startCharts } from './admin-charts.js';
-import { loadConfigHistory, setupConfigForm } from './admin-config.js';
+import { renderConfig, setupConfigForm } from './admin-config.js';
 import { mountRoles } from './admin-roles.js';
 import { loadRounds } from './admin-rounds.js';
 import { createRoundCard } from './round-card.js';
@@ -71,12 +71,12 @@ function render() {
   $('who').textContent = staff ? `${claims().role} ${claims().name}` : '';
   roles.render(staff ? claims().role : null);
   for (const node of document.querySelectorAll('.operator-only')) node.hidden = !op;
+  renderConfig(claims() ? claims().role : null, ctx);
   backOffice.render(claims() ? claims().role : null);
   if (session.token() && !staff) showMessage($('auth-msg'), 'That account has no back-office role.');
   if (op) {
     void loadRounds(ctx);
     void loadWithdrawals();
-    void loadConfigHistory(ctx);
   }
 }
 
