@@ -121,6 +121,32 @@ test(
       }
       assert.ok((line.staked as number) > 0);
       assert.equal((line.verify as { ok: boolean }).ok, true);
+
+      // A voided round's fairness check says so, from the database and from the API.
+      const op = await runCli(['operator', 'create', `cli_ops_${Date.now()}`], env);
+      assert.equal(op.code, 0, op.stderr);
+      const token = (JSON.parse(op.stdout) as { token: string }).token;
+      const base = `http://127.0.0.1:${port}`;
+      let current = { roundId: 0, status: '' };
+      await waitFor('an open round', async () => {
+        current = (await (await fetch(`${base}/v1/rounds/current`)).json()) as typeof current;
+        return current.status === 'OPEN';
+      });
+      const voided = await fetch(`${base}/v1/admin/rounds/${current.roundId}/void`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'cli test: a void round has no result' }),
+      });
+      assert.equal(voided.status, 200, await voided.text());
+      for (const args of [[], ['--url', base]]) {
+        const fair = await runCli(['fairness', String(current.roundId), ...args], env);
+        assert.match(
+          fair.stdout,
+          /voided, no result/,
+          `fairness ${args.join(' ')}: ${fair.stdout}${fair.stderr}`,
+        );
+        assert.doesNotMatch(fair.stdout, /result +\(none\) +matches/);
+      }
     } finally {
       await stopChild(service.child);
       await db.drop();

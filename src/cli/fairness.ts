@@ -28,7 +28,9 @@ export async function fairnessFromDatabase(
       `sha256(seed)     ${p.computedHash}  ${p.hashMatches ? 'matches' : 'DOES NOT MATCH'}`,
       `hmac             ${p.hmacSha256}`,
       `uint32           ${p.uint32} mod ${p.sides.length} -> ${p.computedResult}`,
-      `recorded result  ${p.result ?? '(none)'}  ${p.resultMatches === false ? 'DOES NOT MATCH' : 'matches'}`,
+      round.status === 'VOID'
+        ? `recorded result  voided, no result (every stake refunded); the seed would have drawn ${p.computedResult}`
+        : `recorded result  ${p.result ?? '(none)'}  ${p.resultMatches === false ? 'DOES NOT MATCH' : 'matches'}`,
       p.chain
         ? `hash chain       from round ${p.chain.firstRoundId}, commitment ${p.chain.commitment}: ${p.chain.ok ? 'ok' : 'BROKEN'}`
         : 'hash chain       (none)',
@@ -47,6 +49,7 @@ export async function fairnessFromApi(url: string, roundId: bigint): Promise<{ o
     return { ok: false, text: `GET ${address} answered HTTP ${res.status}${said}` };
   }
   const r = (await res.json()) as {
+    status: string;
     serverSeed: string | null;
     serverSeedHash: string;
     sides: string[];
@@ -60,8 +63,12 @@ export async function fairnessFromApi(url: string, roundId: bigint): Promise<{ o
     sides: r.sides,
     result: r.result,
   });
+  const result =
+    r.status === 'VOID'
+      ? 'voided, no result (every stake refunded)'
+      : `result ${v.computedResult} ${v.resultMatches === false ? 'DOES NOT MATCH' : 'matches'} ${r.result ?? ''}`;
   return {
     ok: v.ok,
-    text: `round ${roundId}: sha256(seed) ${v.hashMatches ? 'matches' : 'DOES NOT MATCH'} the published hash; result ${v.computedResult} ${v.resultMatches === false ? 'DOES NOT MATCH' : 'matches'} ${r.result ?? ''}\nfair: ${v.ok ? 'ok' : 'FAILED'}`,
+    text: `round ${roundId}: sha256(seed) ${v.hashMatches ? 'matches' : 'DOES NOT MATCH'} the published hash; ${result}\nfair: ${v.ok ? 'ok' : 'FAILED'}`,
   };
 }

@@ -65,6 +65,7 @@ async function waitFinal(api: ApiClient, roundId: number, timeoutMs: number): Pr
 
 /** Registration is not idempotent: if its answer was lost, the account may exist, so log in. */
 async function registerOrLogin(api: ApiClient, username: string, password: string) {
+  let last = '';
   for (let attempt = 0; attempt < 5; attempt++) {
     const reg = await api.register(username, password);
     if (reg.ok) return reg;
@@ -72,11 +73,12 @@ async function registerOrLogin(api: ApiClient, username: string, password: strin
       const login = await api.login(username, password);
       if (login.ok) return login;
     } else if (reg.error.code !== 'NETWORK' && reg.error.status < 500) {
-      throw new Error(`register failed: ${reg.error.code} ${reg.error.message}`);
+      throw new Error(`register at ${api.baseUrl} failed: ${reg.error.code} ${reg.error.message}`);
     }
+    last = `${reg.error.code === 'NETWORK' ? 'no answer' : `HTTP ${reg.error.status}`}: ${reg.error.message}`;
     await sleep(200 * (attempt + 1));
   }
-  throw new Error(`register failed repeatedly for ${username}`);
+  throw new Error(`register at ${api.baseUrl} failed 5 times for ${username} (last: ${last})`);
 }
 
 export async function runSimulation(o: SimulationOptions): Promise<SimulationSummary> {
