@@ -196,6 +196,8 @@ test('each back-office role reaches exactly the routes of its role', async () =>
     ['POST', '/v1/admin/players/1/reinstate', ['operator', 'support']],
     ['GET', '/v1/admin/audit', ['operator', 'auditor']],
     ['GET', '/v1/admin/audit-log', ['operator', 'auditor']],
+    ['GET', '/v1/admin/config', ['operator', 'auditor']],
+    ['POST', '/v1/admin/config', ['operator']],
   ];
   const none = await staffAccount(t, 'support');
   await t.db.pool.query(`UPDATE users SET role = 'none' WHERE id = $1`, [none.userId]);
