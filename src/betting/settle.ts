@@ -5,7 +5,7 @@
 // goes before the chunks, which then find the round VOID, or finds settlement begun and refuses.
 import type { Queryable } from '../db/pool.ts';
 import { appError } from '../errors.ts';
-import { roundEscrowId, systemAccountId } from '../ledger/accounts.ts';
+import { ensureRoundEscrow, systemAccountId } from '../ledger/accounts.ts';
 import { roundStateLock } from './locks.ts';
 import { unrevealedSeed } from './rounds.ts';
 import type { SeedChains } from './seed-chains.ts';
@@ -82,7 +82,7 @@ export async function record(
       players.map((p) => p.received),
     ],
   );
-  const escrow = await roundEscrowId(db, roundId);
+  const escrow = await ensureRoundEscrow(db, roundId);
   const house = await systemAccountId(db, 'house');
   // Wallets in account order, so two settlements touching the same players lock them alike.
   // Each wallet is looked up by its index (a scalar subquery is never hashed): a join lets the

@@ -51,6 +51,3 @@ export async function ensureRoundEscrow(db: Queryable, roundId: bigint): Promise
   );
   return oneRow(rows, `the escrow account of round ${roundId}`).id;
 }
-
-/** @deprecated the old name of ensureRoundEscrow, kept only for src/betting/settle.ts until it moves. */
-export const roundEscrowId = ensureRoundEscrow;

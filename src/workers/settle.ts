@@ -133,21 +133,29 @@ export async function settleStep(deps: SettleDeps): Promise<SettleStep | undefin
   return { kind: 'chunk', settled: chunk, seconds };
 }
 
+/** Steps settleNext takes at most: a million players in chunks of 2,000 is 500 chunk steps. */
+const MAX_STEPS_PER_ROUND = 100_000;
+
 /**
  * Runs settlement steps until a round is SETTLED (returned) or no round is left to settle
  * (undefined). Each step is its own transaction; this is for callers that want a whole round.
  * A round that is only held by another transaction for a moment (a void deciding, another
  * worker's chunk) is waited for, up to `waitMs`, rather than taken for "nothing to do".
  */
-export async function settleNext(deps: SettleDeps, waitMs = 30_000): Promise<SettledRound | undefined> {
+export async function settleNext(
+  deps: SettleDeps,
+  waitMs = 30_000,
+  maxSteps = MAX_STEPS_PER_ROUND,
+): Promise<SettledRound | undefined> {
   const deadline = Date.now() + waitMs;
-  for (;;) {
+  for (let steps = 0; steps < maxSteps; steps++) {
     const step = await settleStep(deps);
     if (step?.kind === 'final') return step.settled;
     if (step) continue;
     if (Date.now() > deadline || !(await roundsLeftToSettle(deps.pool))) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  throw new Error(`settleNext: no round reached SETTLED within ${maxSteps} steps`);
 }
 
 export function startSettleWorker(deps: SettleDeps): Worker {
