@@ -1,5 +1,6 @@
--- Why: a bet fully cancelled before any match ends CANCELLED (SPEC section 2), and stays so
--- when its round is later settled or voided; only SETTLED, VOID and CANCELLED are final.
+-- Why: a bet fully cancelled before any match ends CANCELLED (docs/invariants.md, "The game's
+-- rules"), and stays so when its round is later settled or voided; only SETTLED, VOID and
+-- CANCELLED are final.
 CREATE OR REPLACE FUNCTION bets_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN

@@ -20,7 +20,8 @@ interface Route {
   fields: string[];
 }
 
-// The routes the spec lists; the suite also fuzzes any other /v1 route the app registers.
+// The public routes of the API contract (docs/api.md); the suite also fuzzes any other /v1 route
+// the app registers.
 const EXPECTED = [
   'POST /v1/auth/register',
   'POST /v1/auth/login',

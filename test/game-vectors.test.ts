@@ -1,4 +1,5 @@
-// Every reference scenario of ../shared/vectors/settlement.json, played through the real
+// Every reference scenario of the settlement vectors (test/fixtures/vectors/settlement.json, or
+// the shared copy beside the project when present: docs/testing.md), played through the real
 // database path: bets placed one by one through POST /v1/bets, each booked by the match
 // worker's step before the next one arrives, the round closed (seed revealed), the final
 // pass, then the settle worker. The result comes from the committed seed and cannot be chosen

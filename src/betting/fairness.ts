@@ -1,4 +1,4 @@
-// Provably fair results by commit-reveal (SPEC section 2).
+// Provably fair results by commit-reveal (docs/invariants.md, "The game's rules" and F).
 //
 // Before a round accepts bets the server publishes sha256(seed); after close it reveals
 // the seed, and anyone can recompute the result as

@@ -4,7 +4,10 @@ import fc from 'fast-check';
 import { matchBets, type Fill, type IncomingBet, type RestingBet } from './matching.ts';
 import { arbitraryBets, loadSettlementScenarios, SIDES } from './vectors.test-helper.ts';
 
-/** The rule read literally from the SPEC: a linear scan of the whole book for every bet. */
+/**
+ * The rule read literally (docs/invariants.md, "The game's rules"): a linear scan of the whole
+ * book for every bet.
+ */
 function referenceMatch(book: readonly RestingBet[], incoming: readonly IncomingBet[]) {
   const resting = book.filter((bet) => bet.remaining > 0n).map((bet) => ({ ...bet }));
   const fills: Fill[] = [];

@@ -1,4 +1,4 @@
-// The matching rule (SPEC section 2) as a pure function.
+// The matching rule (docs/invariants.md, "The game's rules" and M) as a pure function.
 //
 // Bets are taken in placement order; each, as it arrives, is matched at even odds against
 // the oldest unmatched bets of OTHER players on the other side, partial fills allowed,
