@@ -602,7 +602,7 @@ test('GET /v1/fairness/verify: ok and independently recomputable for a settled r
   assertError(await t.request({ method: 'GET', url: '/v1/fairness/verify?roundId=abc' }), 400);
 });
 
-test('a fully cancelled bet ends CANCELLED (SPEC 2), also after its round settles', async () => {
+test('a fully cancelled bet ends CANCELLED (docs/invariants.md), also after its round settles', async () => {
   const roundId = await freshRound();
   const [a, b] = [await player(), await player()];
   await placed(a, roundId, 'red', 300);
