@@ -63,6 +63,8 @@ test('bad changes are refused with stable codes and write no version', async () 
     [{ minBet: 1.5, reason: 'fraction' }, 400, 'VALIDATION'],
     [{ sides: ['red'], reason: 'one side' }, 400, 'VALIDATION'],
     [{ colour: 'blue', reason: 'unknown field' }, 400, 'VALIDATION'],
+    [{ minBet: 20, reason: '   ' }, 400, 'VALIDATION'],
+    [{ minBet: 20, reason: 'nul \u0000 byte' }, 400, 'VALIDATION'],
     [{ minBet: 2000, reason: 'above the current maxBet' }, 400, 'CONFIG_INVALID'],
     [{ sides: ['red', 'red'], reason: 'same side twice' }, 400, 'CONFIG_INVALID'],
     [{ minBet: 10, maxBet: 1000, reason: 'the same values' }, 409, 'CONFIG_UNCHANGED'],

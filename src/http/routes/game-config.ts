@@ -113,7 +113,13 @@ export function gameConfigRoutes(app: FastifyInstance, deps: AppDeps, guard: Gua
           additionalProperties: false,
           properties: {
             ...values,
-            reason: { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' },
+            // Words, not control characters (a NUL byte cannot be stored in text).
+            reason: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 500,
+              pattern: '^(?=.*\\S)[^\\u0000-\\u001f\\u007f]+$',
+            },
           },
         },
         response: { 201: { description: 'The new version; it applies from the next round', ...version } },
