@@ -17,6 +17,7 @@ import {
 } from '../src/db/migrate.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { withDatabase } from './helpers/env.ts';
+import { cliEnv, runCli } from './helpers/process.ts';
 
 const adminUrl = process.env.COLORBET_TEST_ADMIN_URL;
 const name = `cbt_migrate_${randomBytes(4).toString('hex')}`;
@@ -139,6 +140,10 @@ test('migrate refuses a database that has applied migrations this build does not
       assert.deepEqual(err.unknown, [files.at(-1), ...future]);
       return true;
     });
+    // The command says the same and exits 1.
+    const cli = await runCli(['migrate'], cliEnv({ DATABASE_URL: withDatabase(adminUrl!, name) }));
+    assert.equal(cli.code, 1, cli.stdout + cli.stderr);
+    assert.match(cli.stderr, /this build does not know: 9998_from_a_newer_build\.sql, 9999_also_newer\.sql/);
     const after = await pools[0]!.query('SELECT name, applied_at FROM schema_migrations ORDER BY name');
     assert.deepEqual(after.rows, before.rows, 'nothing applied, nothing recorded');
   } finally {

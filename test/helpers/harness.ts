@@ -18,7 +18,12 @@ export function testsFailedHere(): boolean {
  * worker before it declares the ones never asked to stop leaked. The wait costs nothing when the
  * file is clean: the timer does not keep the process alive, so a clean file exits at once.
  */
-export const LEAK_GRACE_MS = Number(process.env.COLORBET_TEST_WORKER_GRACE_MS ?? 15_000);
+export const LEAK_GRACE_MS = Number(process.env.COLORBET_TEST_WORKER_GRACE_MS ?? 30_000);
+if (!Number.isInteger(LEAK_GRACE_MS) || LEAK_GRACE_MS < 0) {
+  throw new Error(
+    `COLORBET_TEST_WORKER_GRACE_MS must be a whole number of milliseconds, got ${process.env.COLORBET_TEST_WORKER_GRACE_MS}`,
+  );
+}
 
 /** The message for loops still running that no one asked to stop (undefined when there are none). */
 export function describeLeakedWorkers(): string | undefined {
