@@ -1,5 +1,5 @@
 // Invariant checks over rounds, bets, matches and settlements (I5, I6, I9 and the game's own
-// consistency). Like the ledger checks, each query returns the offending rows. They are
+// consistency: M, R; docs/invariants.md). Like the ledger checks, each query returns the offending rows. They are
 // scoped by round: a full run proves every round; an incremental run proves the rounds final
 // since the checkpoint, the rounds still in play, and final rounds that fresh transfers touch
 // (src/audit.ts builds that list). A final round's rows never change again (rounds_guard,
