@@ -2,12 +2,15 @@
 // project's own migrate code and dumped the same way, gives the committed text exactly.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import {
   describeDifference,
   findPgDump,
   normalise,
+  pickPgDump,
   SCHEMA_FILE,
   snapshotOfFreshDatabase,
 } from '../scripts/lib/schema-snapshot.ts';
@@ -86,4 +89,27 @@ test('a difference is reported with line numbers and both sides', () => {
     'first difference at line 3\n  2: b\n--- docs/schema.sql (committed)\n- 3: c\n' +
       '+++ what the migrations produce\n+ 3: X\n+ 4: Y',
   );
+});
+
+test('only a pg_dump of the server major version is taken; otherwise the reason names what was tried', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cbt-pg-dump-'));
+  try {
+    const fake = async (name: string, version: string) => {
+      const file = path.join(dir, name);
+      await writeFile(file, `#!/bin/sh\necho "pg_dump (PostgreSQL) ${version}"\n`);
+      await chmod(file, 0o755);
+      return file;
+    };
+    const v14 = await fake('pg_dump14', '14.11');
+    const v15 = await fake('pg_dump15', '15.20 (Debian 15.20-0+deb12u1)');
+    const absent = path.join(dir, 'absent', 'pg_dump');
+    assert.deepEqual(await pickPgDump(15, [absent, v14, v15]), { path: v15, major: 15 });
+    const none = await pickPgDump(15, [absent, v14]);
+    assert.ok('missing' in none);
+    assert.match(none.missing, /no pg_dump of PostgreSQL 15/);
+    assert.ok(none.missing.includes(`tried ${v14} (version 14)`), none.missing);
+    assert.match(none.missing, /install postgresql-client-15 or set PG_BIN/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -52,6 +52,11 @@ export async function findPgDump(url: string): Promise<PgDumpFound> {
   const serverProgram = await readlink(`/proc/${backend}/exe`).catch(() => undefined);
   if (serverProgram) candidates.push(path.join(path.dirname(serverProgram), 'pg_dump'));
   candidates.push(`/usr/lib/postgresql/${major}/bin/pg_dump`, 'pg_dump');
+  return pickPgDump(major, candidates);
+}
+
+/** The first of `candidates` (paths, or a bare name looked up on PATH) that is pg_dump `major`. */
+export async function pickPgDump(major: number, candidates: string[]): Promise<PgDumpFound> {
   const tried: string[] = [];
   for (const candidate of candidates) {
     if (candidate.includes('/') && !existsSync(candidate)) continue;
