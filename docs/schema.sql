@@ -7,12 +7,12 @@
 -- by src/db/migrate.ts, normalised: pg_dump's version lines, its SET lines and its \restrict
 -- lines (which vary run to run) are removed, and runs of blank lines are squeezed.
 -- Left out: the 23 partitions that colorbet_add_partition creates, named <parent>_p<k>
--- (transfers_p0, bets_p1, ...). How many exist depends on the current round and ids, so they vary;
--- each is CREATE TABLE ... (LIKE <parent> INCLUDING DEFAULTS INCLUDING CONSTRAINTS) with a
--- <child>_bounds check, attached to its parent, and inherits the parent's indexes and triggers;
--- partition_schemes (0015) gives each parent's key and span. Partitions a migration creates
--- itself (transfer_keys_ledger) are kept. Privileges are left out: the service role's grants
--- are in migrations 0014, 0015 and later (docs/security.md).
+-- (transfers_p0, bets_p1, idempotency_keys_p<day>, ...). Which exist depends on the current
+-- round, ids and day, so they vary; each is CREATE TABLE ... (LIKE <parent> INCLUDING DEFAULTS
+-- INCLUDING CONSTRAINTS) with a <child>_bounds check, attached to its parent, and inherits the
+-- parent's indexes and triggers; partition_schemes (0015) gives each parent's key and span.
+-- Partitions a migration creates itself (transfer_keys_ledger) are kept. Privileges are left
+-- out: the service role's grants are in migrations 0014, 0015 and later (docs/security.md).
 
 --
 -- PostgreSQL database dump

@@ -72,8 +72,8 @@ export async function pickPgDump(major: number, candidates: string[]): Promise<P
 }
 
 /**
- * The partitions colorbet_add_partition makes (`<parent>_p<k>`): how many exist depends on the
- * current round and ids, so the snapshot leaves them out. Partitions a migration makes itself
+ * The partitions colorbet_add_partition makes (`<parent>_p<k>`): which exist depends on the
+ * current round, ids and day, so the snapshot leaves them out. Partitions a migration makes itself
  * (transfer_keys_ledger) stay.
  */
 async function madePartitions(url: string): Promise<string[]> {
@@ -122,12 +122,12 @@ async function header(major: number, excluded: number, migrations: string): Prom
 -- by src/db/migrate.ts, normalised: pg_dump's version lines, its SET lines and its \\restrict
 -- lines (which vary run to run) are removed, and runs of blank lines are squeezed.
 -- Left out: the ${excluded} partitions that colorbet_add_partition creates, named <parent>_p<k>
--- (transfers_p0, bets_p1, ...). How many exist depends on the current round and ids, so they vary;
--- each is CREATE TABLE ... (LIKE <parent> INCLUDING DEFAULTS INCLUDING CONSTRAINTS) with a
--- <child>_bounds check, attached to its parent, and inherits the parent's indexes and triggers;
--- partition_schemes (0015) gives each parent's key and span. Partitions a migration creates
--- itself (transfer_keys_ledger) are kept. Privileges are left out: the service role's grants
--- are in migrations 0014, 0015 and later (docs/security.md).
+-- (transfers_p0, bets_p1, idempotency_keys_p<day>, ...). Which exist depends on the current
+-- round, ids and day, so they vary; each is CREATE TABLE ... (LIKE <parent> INCLUDING DEFAULTS
+-- INCLUDING CONSTRAINTS) with a <child>_bounds check, attached to its parent, and inherits the
+-- parent's indexes and triggers; partition_schemes (0015) gives each parent's key and span.
+-- Partitions a migration creates itself (transfer_keys_ledger) are kept. Privileges are left
+-- out: the service role's grants are in migrations 0014, 0015 and later (docs/security.md).
 
 `;
 }
