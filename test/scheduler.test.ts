@@ -72,6 +72,8 @@ async function startProcess(roles: string, roundSeconds: number, logLevel = 'war
       AUTH_SECRET,
       PORT: String(await freePort()),
       ROUND_SECONDS: String(roundSeconds),
+      // Failover and restart are under test, not the pause between rounds.
+      REVEAL_SECONDS: '0',
     }),
   );
   children.push(proc.child);
