@@ -1,6 +1,7 @@
 // Stopping the embedded default, whichever process hears the signal first (issue 13): Ctrl-C
 // or SIGTERM to the service process alone (as `kill PID` or a supervisor does), SIGINT to
-// `npm start` alone (npm must hand it on: `exec` in the script), and SIGINT to the embedded
+// `npm start` alone (npm must hand it on: `exec` in the script) and to its whole group (the
+// service then gets two at once and must not die of the second), and SIGINT to the embedded
 // PostgreSQL first, with the Redis event hub or the PostgreSQL one. Every time: exit 0, the
 // server gone from the data directory, and no unhandled error, no dump, no error line.
 import assert from 'node:assert/strict';
@@ -59,6 +60,9 @@ async function assertStoppedCleanly(service: Service, label: string): Promise<vo
   assert.doesNotMatch(text, UNCLEAN_OUTPUT, label);
   assert.doesNotMatch(text, /\b(ERROR|FATAL): /, `${label}: an error line in the pretty output`);
   assert.match(text, /shutting down/, label);
+  // Its own last line: the shutdown ran to its end (a second SIGINT did not cut it short).
+  assert.match(text, /colorbet stopped \(and its embedded PostgreSQL\)/, label);
+  assert.doesNotMatch(text, /again: exiting without waiting/, label);
   for (const line of text.split('\n')) {
     assert.ok(line.length < 1000, `${label}: a line of ${line.length} characters: ${line.slice(0, 200)}...`);
   }
@@ -93,6 +97,12 @@ test('SIGINT to `npm start` alone: npm hands it to the service, which stops clea
   const service = await running('npm');
   process.kill(service.child.pid!, 'SIGINT');
   await assertStoppedCleanly(service, 'SIGINT to npm');
+});
+
+test('Ctrl-C in the terminal of `npm start` (npm and the service each get SIGINT, and npm passes one on)', async () => {
+  const service = await running('npm');
+  service.signalGroup('SIGINT');
+  await assertStoppedCleanly(service, 'SIGINT to the npm start group');
 });
 
 for (const hub of ['Redis', 'PostgreSQL'] as const) {

@@ -5,7 +5,8 @@
 // (SCHED_NONE): the primary never touches a request.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../observability/logger.ts';
-import { shutdownOn, type Runtime } from './runtime.ts';
+import type { Runtime } from './runtime.ts';
+import { shutdownOn } from './shutdown.ts';
 import type { Role } from './start.ts';
 
 /** Roles that may run N times on one port: they keep no state and serve the same port. */

@@ -15,7 +15,8 @@ import { describeError } from '../observability/describe-error.ts';
 import { createLogger, prettyLogs } from '../observability/logger.ts';
 import { bannerFacts, bannerText } from './banner.ts';
 import { checkProcesses, isClusterWorker, runPrimary } from './cluster.ts';
-import { openRuntime, shutdownOn, type Runtime } from './runtime.ts';
+import { openRuntime, type Runtime } from './runtime.ts';
+import { shutdownOn } from './shutdown.ts';
 import { parseRoles, startRoles } from './start.ts';
 import { fairnessFromApi, fairnessFromDatabase } from './fairness.ts';
 import { partitionsDetach, partitionsEnsure, partitionsReport } from './partitions.ts';
@@ -95,6 +96,7 @@ program
         try {
           await started.stop();
           await rt.close();
+          logger.info(`colorbet stopped${rt.databaseExited ? ' (and its embedded PostgreSQL)' : ''}`);
         } catch (err) {
           logger.warn(`shutdown: ${describeError(err)}`);
         }

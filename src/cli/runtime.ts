@@ -131,29 +131,6 @@ export async function openRuntime(
   };
 }
 
-/**
- * Calls `shutdown` once: on SIGINT/SIGTERM, or when the embedded server this process started
- * stops under it (Ctrl-C reached it first, or it crashed; nothing can be served without it, so
- * the process stops too and a supervisor restarts both): exit 0 after a clean stop, 1 after a crash.
- */
-export function shutdownOn(rt: Runtime, shutdown: (reason: string, code: number) => void): void {
-  let fired = false;
-  const once = (reason: string, code: number) => {
-    if (fired) return;
-    fired = true;
-    shutdown(reason, code);
-  };
-  process.once('SIGINT', () => once('SIGINT', 0));
-  process.once('SIGTERM', () => once('SIGTERM', 0));
-  void rt.databaseExited?.then((exit) => {
-    if (fired) return;
-    const clean = exit.code === 0;
-    const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-    rt.logger[clean ? 'warn' : 'error'](`embedded PostgreSQL stopped (${how}); shutting down`);
-    once('embedded PostgreSQL stopped', clean ? 0 : 1);
-  });
-}
-
 export const groupCommitOptions = (config: Config) => ({
   windowMs: config.batchWindowMs,
   maxBatch: config.batchMax,

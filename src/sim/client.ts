@@ -122,11 +122,13 @@ export class ApiClient {
     readonly baseUrl: string,
     readonly session?: Session,
     private readonly latency?: LatencyLog,
+    /** Aborted: calls in flight end at once and retries stop (a demo crowd that is stopping). */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** A client that calls as the holder of these tokens (renewed when a refresh token is given). */
   withToken(tokens: IssuedTokens | string): ApiClient {
-    return new ApiClient(this.baseUrl, new Session(this.baseUrl, tokens), this.latency);
+    return new ApiClient(this.baseUrl, new Session(this.baseUrl, tokens), this.latency, this.signal);
   }
 
   async call<T>(
@@ -167,11 +169,18 @@ export class ApiClient {
             ...headers,
           },
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          ...(this.signal ? { signal: this.signal } : {}),
         });
-        if (!retryable || attempt >= MAX_RETRIES || (res.status !== 502 && res.status !== 503)) break;
+        if (
+          !retryable ||
+          this.signal?.aborted ||
+          attempt >= MAX_RETRIES ||
+          (res.status !== 502 && res.status !== 503)
+        )
+          break;
         await res.text();
       } catch (err) {
-        if (!retryable || attempt >= MAX_RETRIES) {
+        if (!retryable || this.signal?.aborted || attempt >= MAX_RETRIES) {
           this.latency?.record(`${kind}-failed`, performance.now() - started);
           // The answer was lost: the request may or may not have taken effect.
           return {

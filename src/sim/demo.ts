@@ -75,7 +75,10 @@ export async function startDemoCrowd(opts: {
   maxBet: bigint;
   logger: Logger;
 }): Promise<Worker> {
-  const base = new ApiClient(opts.baseUrl);
+  // Stopping aborts the crowd's calls: a client retrying 503s for seconds would hold up the
+  // shutdown while the database is already gone.
+  const abort = new AbortController();
+  const base = new ApiClient(opts.baseUrl, undefined, undefined, abort.signal);
   const operator = base.withToken(opts.accounts.operator.tokens);
   const players: DemoPlayer[] = opts.accounts.players.map((a) => ({
     userId: a.userId,
@@ -84,7 +87,7 @@ export async function startDemoCrowd(opts: {
   const low = Number(opts.minBet);
   const high = Math.max(low, Math.min(Number(opts.maxBet), low * 100));
   opts.logger.info({ players: players.length }, 'demo crowd betting (DEMO_PLAYERS=0 turns it off)');
-  return startLoop(
+  const loop = startLoop(
     'demo',
     async () => {
       const round = await base.currentRound();
@@ -105,4 +108,11 @@ export async function startDemoCrowd(opts: {
     },
     { idleMs: 1000, logger: opts.logger },
   );
+  return {
+    ...loop,
+    stop: async () => {
+      abort.abort();
+      await loop.stop();
+    },
+  };
 }
