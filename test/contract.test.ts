@@ -11,8 +11,10 @@ import { validate } from '@readme/openapi-parser';
 import { API_TYPES_FILE, apiTypesSource, openApiDocument } from '../scripts/lib/api-contract.ts';
 import { gameConfigSeed, seedGameConfig } from '../src/betting/game-config.ts';
 import { recordSettlementFailure } from '../src/betting/quarantine.ts';
+import { SIGNATURE_HEADER, signCallback } from '../src/payments/signature.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { freshRound } from './helpers/rounds.ts';
+import { secondOperator } from './helpers/staff.ts';
 
 interface Response {
   content?: Record<string, { schema?: object }>;
@@ -24,8 +26,15 @@ type Doc = {
 
 let t: TestApp;
 let doc: Doc;
+// Demo funds and a payment provider on, so their routes answer with success too (the provider's
+// URL, not the local test provider, whose route the generated document does not have).
+const PAYMENT_SECRET = 'contract-provider-secret-0123456789abcdef';
 before(async () => {
-  t = await startTestApp();
+  t = await startTestApp({
+    DEMO_FUNDS: '1',
+    PAYMENT_CALLBACK_SECRET: PAYMENT_SECRET,
+    PAYMENT_PROVIDER_URL: 'https://pay.example.test/checkout',
+  });
   doc = (await t.request({ method: 'GET', url: '/docs/json' })).body as Doc;
 });
 after(async () => t.close());
@@ -84,20 +93,20 @@ test('src/sim/api-types.ts is generated from the document the service serves, an
   );
 });
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 async function expect(
   status: number,
   method: Method,
   url: string,
-  opts: { token?: string; body?: unknown; key?: boolean } = {},
+  opts: { token?: string; body?: unknown; key?: boolean; headers?: Record<string, string> } = {},
 ): Promise<any> {
   const res = await t.request({
     method,
     url,
     ...(opts.token ? { token: opts.token } : {}),
     ...(opts.body !== undefined ? { body: opts.body } : {}),
-    ...(opts.key ? { headers: { 'idempotency-key': `k-${Math.random()}` } } : {}),
+    headers: { ...(opts.key ? { 'idempotency-key': `k-${Math.random()}` } : {}), ...opts.headers },
   });
   assert.equal(res.status, status, `${method} ${url}: ${JSON.stringify(res.body)}`);
   return res.body;
@@ -172,6 +181,44 @@ test('every route answers its declared statuses, each checked against the docume
   await expect(409, 'POST', `/v1/admin/withdrawals/${w1.withdrawalId}/approve`, { token: op });
   await expect(200, 'POST', `/v1/admin/withdrawals/${w2.withdrawalId}/reject`, { token: op });
   await expect(404, 'POST', '/v1/admin/withdrawals/999999/reject', { token: op });
+  await expect(200, 'GET', '/v1/wallet/withdrawals', { token: a.token });
+  await expect(400, 'GET', '/v1/wallet/withdrawals?cursor=x', { token: a.token });
+
+  // funding: demo funds once per window, a deposit through the provider and its signed callback
+  await expect(200, 'GET', '/v1/funding');
+  await expect(201, 'POST', '/v1/wallet/demo-funds', { token: a.token });
+  await expect(429, 'POST', '/v1/wallet/demo-funds', { token: a.token });
+  const intent = await expect(201, 'POST', '/v1/wallet/deposits', {
+    token: a.token,
+    body: { amount: 1_000 },
+  });
+  await expect(400, 'POST', '/v1/wallet/deposits', { token: a.token, body: {} });
+  const paid = JSON.stringify({ depositId: intent.depositId, amount: 1_000, status: 'succeeded' });
+  const signed = (payload: string) => ({ [SIGNATURE_HEADER]: signCallback(PAYMENT_SECRET, payload) });
+  const credited = await expect(200, 'POST', '/v1/payments/callback', { body: paid, headers: signed(paid) });
+  assert.equal(credited.status, 'CREDITED');
+  await expect(401, 'POST', '/v1/payments/callback', {
+    body: paid,
+    headers: { [SIGNATURE_HEADER]: `sha256=${'0'.repeat(64)}` },
+  });
+  await expect(200, 'GET', '/v1/wallet/deposits', { token: a.token });
+  await expect(400, 'GET', '/v1/wallet/deposits?cursor=x', { token: a.token });
+
+  // player protection; a time-out and a self-exclusion on throwaway players, so a and b play on
+  await expect(200, 'GET', '/v1/me/limits', { token: a.token });
+  await expect(401, 'GET', '/v1/me/limits');
+  await expect(200, 'PUT', '/v1/me/limits', { token: a.token, body: { realityCheckMinutes: 60 } });
+  await expect(400, 'PUT', '/v1/me/limits', { token: a.token, body: {} });
+  const paused = await t.registerPlayer();
+  await expect(200, 'POST', '/v1/me/timeout', { token: paused.token, body: { hours: 24 } });
+  await expect(400, 'POST', '/v1/me/timeout', { token: paused.token, body: { hours: 1 } });
+  const excluded = await t.registerPlayer();
+  await expect(200, 'POST', '/v1/me/self-exclusion', { token: excluded.token, body: { days: 183 } });
+  await expect(400, 'POST', '/v1/me/self-exclusion', { token: excluded.token, body: { days: 1 } });
+  await expect(200, 'GET', '/v1/me/activity', { token: a.token });
+  await expect(400, 'GET', '/v1/me/activity?since=never', { token: a.token });
+  await expect(200, 'GET', `/v1/admin/players/${paused.userId}/protection`, { token: op });
+  await expect(404, 'GET', '/v1/admin/players/999999/protection', { token: op });
 
   // the round closes (its seed revealed) as the next opens
   const r2 = Number(await freshRound(t.db.pool, t.deps.seeds));
@@ -200,8 +247,47 @@ test('every route answers its declared statuses, each checked against the docume
   await expect(403, 'GET', '/v1/admin/rounds/quarantined', { token: a.token });
   await expect(200, 'POST', `/v1/admin/rounds/${r1}/retry-settlement`, { token: op });
   await expect(404, 'POST', `/v1/admin/rounds/${r1}/retry-settlement`, { token: op });
-  await expect(200, 'POST', `/v1/admin/rounds/${r1}/void`, { token: op });
-  await expect(409, 'POST', `/v1/admin/rounds/${r1}/void`, { token: op });
+  // A quarantined round has revealed its result: its void waits for a second operator.
+  await expect(400, 'POST', `/v1/admin/rounds/${r1}/void`, { token: op });
+  const asked = await expect(202, 'POST', `/v1/admin/rounds/${r1}/void`, {
+    token: op,
+    body: { reason: 'stuck' },
+  });
+  await expect(200, 'GET', '/v1/admin/approvals', { token: op });
+  await expect(403, 'POST', `/v1/admin/approvals/${asked.approvalId}`, { token: op });
+  const second = (await secondOperator(t)).token;
+  await expect(200, 'POST', `/v1/admin/approvals/${asked.approvalId}`, { token: second });
+  await expect(409, 'POST', `/v1/admin/rounds/${r1}/void`, { token: op, body: { reason: 'again' } });
+  // back office (issue 12): four eyes, roles, audit log, suspension
+  const big = { userId: b.userId, amount: 10_000_001, reference: 'contract-four-eyes', reason: 'whale' };
+  const bigAsk = await expect(202, 'POST', '/v1/admin/deposits', { token: op, body: big });
+  await expect(403, 'GET', '/v1/admin/approvals', { token: a.token });
+  await expect(200, 'POST', `/v1/admin/approvals/${bigAsk.approvalId}/reject`, { token: second });
+  await expect(409, 'POST', `/v1/admin/approvals/${bigAsk.approvalId}/reject`, { token: second });
+  const r3 = Number(await freshRound(t.db.pool, t.deps.seeds));
+  await expect(200, 'POST', `/v1/admin/rounds/${r3}/void`, { token: op, body: { reason: 'contract' } });
+  const staff = await expect(200, 'GET', '/v1/admin/staff', { token: op });
+  await expect(403, 'GET', '/v1/admin/staff', { token: a.token });
+  const other = staff.staff.find((s: { userId: number }) => s.userId !== staff.staff[0].userId);
+  const role = `/v1/admin/staff/${other.userId}/role`;
+  await expect(200, 'POST', role, { token: op, body: { role: 'operator', reason: 'contract' } });
+  await expect(400, 'POST', role, { token: op, body: { role: 'auditor' } });
+  await expect(200, 'GET', '/v1/admin/audit-log', { token: op });
+  await expect(403, 'GET', '/v1/admin/audit-log', { token: a.token });
+  await expect(200, 'POST', `/v1/admin/players/${b.userId}/suspend`, {
+    token: op,
+    body: { reason: 'contract' },
+  });
+  await expect(400, 'POST', `/v1/admin/players/${b.userId}/suspend`, { token: op, body: {} });
+  await expect(200, 'GET', `/v1/admin/players/${b.userId}/suspension`, { token: op });
+  await expect(404, 'GET', `/v1/admin/players/999999/suspension`, { token: op });
+  await expect(200, 'GET', '/v1/admin/suspensions', { token: op });
+  await expect(403, 'GET', '/v1/admin/suspensions', { token: a.token });
+  await expect(200, 'POST', `/v1/admin/players/${b.userId}/reinstate`, { token: op, body: { reason: 'ok' } });
+  await expect(403, 'POST', `/v1/admin/players/${b.userId}/reinstate`, {
+    token: a.token,
+    body: { reason: 'x' },
+  });
   const audit = await expect(200, 'GET', '/v1/admin/audit', { token: op });
   assert.equal(audit.ok, true, JSON.stringify(audit));
   await expect(403, 'GET', '/v1/admin/audit', { token: a.token });
@@ -239,7 +325,12 @@ test('every route answers its declared statuses, each checked against the docume
   assert.deepEqual(report.violations, []);
   // Every declared success status was answered and checked; so was an error of every route
   // that has a client error to give.
-  const noClientError = new Set(['GET /healthz', 'GET /readyz', 'GET /v1/fairness/chains']);
+  const noClientError = new Set([
+    'GET /healthz',
+    'GET /readyz',
+    'GET /v1/fairness/chains',
+    'GET /v1/funding',
+  ]);
   const missing: string[] = [];
   for (const { path, method, op: operation } of operations()) {
     for (const s of successStatuses(operation)) {
