@@ -13,7 +13,7 @@ import { openRound } from '../src/betting/rounds.ts';
 import { matchBets, type IncomingBet, type RestingBet } from '../src/betting/matching.ts';
 import { runMatchPass } from '../src/betting/match-pass.ts';
 import { settleNext } from '../src/workers/settle.ts';
-import { finalPass } from '../src/workers/match.ts';
+import { finalPass } from '../src/workers/final-pass.ts';
 import { closeRound } from '../src/betting/rounds.ts';
 import { benchDatabase, machine, percentile } from './setup.ts';
 

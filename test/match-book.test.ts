@@ -10,7 +10,7 @@ import { matchBets, type IncomingBet } from '../src/betting/matching.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import type { MoneyOperation } from '../src/money.ts';
 import type { Submission } from '../src/ledger/transaction-service.ts';
-import { matchRound } from '../src/workers/match.ts';
+import { matchRound } from '../src/workers/match-rounds.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { freshRound } from './helpers/rounds.ts';
 

@@ -18,7 +18,7 @@ import {
   planRoundDetach,
 } from '../src/db/partitions.ts';
 import { fromPgError } from '../src/errors.ts';
-import { consumeBetEvents } from '../src/workers/match.ts';
+import { consumeBetEvents } from '../src/workers/match-outbox.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { closeAndSettle, fundedPlayers, placeAll, workerDeps } from './helpers/game.ts';
 import { assertAudit } from './helpers/ledger.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeRound } from '../src/betting/rounds.ts';
 import { withTransaction } from '../src/db/transaction.ts';
-import { finalPass } from '../src/workers/match.ts';
+import { finalPass } from '../src/workers/final-pass.ts';
 import { settleNext } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { fundedPlayers, placeAll, workerDeps } from './helpers/game.ts';
