@@ -46,6 +46,8 @@ export async function postgresHub(databaseUrl: string, onError: (err: unknown) =
     application_name: 'colorbet-events',
   });
   publisher.on('error', onError);
+  // As in db/pool.ts: a pooled connection that breaks while checked out has a listener too.
+  publisher.on('connect', (client) => client.on('error', () => undefined));
   let listener: pg.Client | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
