@@ -40,11 +40,9 @@ export async function voidInterruptedRounds(
   const outcome: InterruptedOutcome = { voided: [], refused: [] };
   for (const { id } of rows) {
     try {
-      const voided = await withTransaction(pool, async (client) => {
-        const v = await voidRoundInDb(client, id, null, seeds);
-        await client.query(`UPDATE rounds SET void_reason = 'interrupted' WHERE id = $1`, [id]);
-        return v;
-      });
+      const voided = await withTransaction(pool, (client) =>
+        voidRoundInDb(client, id, null, seeds, 'interrupted'),
+      );
       outcome.voided.push(voided);
     } catch (err) {
       // A chunk was paid, or the round became final, between the query and the void.

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
 import { amountJson, idJson } from '../ledger/json.ts';
 import { roundOutcome, seedHash } from './fairness.ts';
-import { chainOfRound, roundTotals, type RoundRow } from './rounds.ts';
+import type { RoundRow } from './round-lifecycle.ts';
+import { chainOfRound, roundTotals } from './rounds.ts';
 
 export function roundJson(r: RoundRow, totals?: Awaited<ReturnType<typeof roundTotals>>) {
   const revealed = r.status !== 'OPEN' && r.server_seed !== null;

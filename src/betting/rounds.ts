@@ -1,35 +1,17 @@
-// Round life cycle in the database: open (its hash published as it opens), close (seed
-// revealed, result fixed by the HMAC rule, re-checked by a trigger), and reads for the API.
-// Seeds are derived in process (seed-chains.ts); the database holds none before its reveal.
+// Opening and closing rounds (their status writes are in round-lifecycle.ts): the hash a round
+// publishes as it opens, the seed it reveals as it closes (result fixed by the HMAC rule,
+// re-checked by a trigger), and reads for the API. Seeds are derived in process
+// (seed-chains.ts); the database holds none before its reveal.
 import type { Queryable } from '../db/pool.ts';
 import { ensureRoundEscrow } from '../ledger/accounts.ts';
 import { roundOutcome, seedHash } from './fairness.ts';
 import type { SeedChainRow, SeedChains } from './seed-chains.ts';
 import { roundStateLock } from './locks.ts';
 import { oneRow } from '../db/rows.ts';
+import { insertOpenRound, markClosed, type RoundRow, type RoundStatus } from './round-lifecycle.ts';
 
 /** Rounds committed to at once by one hash chain (about 3.5 days of 30-second rounds). */
 export const CHAIN_LENGTH = 10_000;
-
-export type RoundStatus = 'OPEN' | 'CLOSED' | 'SETTLING' | 'SETTLED' | 'VOID';
-
-export interface RoundRow {
-  id: bigint;
-  status: RoundStatus;
-  sides: string[];
-  rake_bps: bigint;
-  server_seed_hash: string;
-  server_seed: string | null;
-  result: string | null;
-  opens_at: Date;
-  closes_at: Date;
-  closed_at: Date | null;
-  settled_at: Date | null;
-  voided_at: Date | null;
-  /** The game configuration version it opened under (migration 0020); null before it. */
-  config_version: number | null;
-  void_reason: 'interrupted' | 'seed_unavailable' | null;
-}
 
 export interface RoundTerms {
   sides: readonly [string, string];
@@ -139,13 +121,16 @@ export async function openRound(db: Queryable, terms: RoundTerms, seeds: SeedCha
   const next = await db.query<{ id: bigint }>('SELECT coalesce(max(id), 0) + 1 AS id FROM rounds');
   const id = oneRow(next, 'the next round id').id;
   const hash = await openingHash(db, id, seeds);
-  const { rows } = await db.query<RoundRow>(
-    `INSERT INTO rounds (id, status, sides, rake_bps, server_seed_hash, opens_at, closes_at, config_version)
-     VALUES ($1, 'OPEN', $2, $3, $4, now(), now() + make_interval(secs => $5), $6) RETURNING *`,
-    [id, terms.sides, terms.rakeBps, hash, terms.roundSeconds, terms.configVersion ?? null],
-  );
+  const round = await insertOpenRound(db, {
+    id,
+    sides: terms.sides,
+    rakeBps: terms.rakeBps,
+    hash,
+    roundSeconds: terms.roundSeconds,
+    configVersion: terms.configVersion ?? null,
+  });
   await ensureRoundEscrow(db, id);
-  return oneRow(rows, `round ${id} just opened`);
+  return round;
 }
 
 /**
@@ -166,10 +151,7 @@ export async function closeRound(db: Queryable, roundId: bigint, seeds: SeedChai
     throw new SeedUnavailableError(roundId, `round ${roundId} cannot reveal its seed: ${problem}`);
   }
   const { result } = roundOutcome(seed, roundId, round.sides);
-  await db.query(
-    `UPDATE rounds SET status = 'CLOSED', closed_at = now(), server_seed = $2, result = $3 WHERE id = $1`,
-    [roundId, seed, result],
-  );
+  await markClosed(db, roundId, seed, result);
   return true;
 }
 

@@ -7,6 +7,7 @@
 import type { Queryable } from '../db/pool.ts';
 import { faultPause } from '../faults.ts';
 import type { ChunkRange } from './quarantine.ts';
+import { markSettled } from './round-lifecycle.ts';
 import { BET_COLUMNS, loadBets, record, type SettledRound } from './settle.ts';
 import { assertSettlementBalances, settleBooked } from './settlement.ts';
 
@@ -61,8 +62,7 @@ export async function planOrFinish(
     // A round nobody bet on has no chunks and nothing in escrow: it is finished at once.
     if ((planned.rowCount ?? 0) > 0) return { kind: 'planned', roundId, chunks: planned.rowCount ?? 0 };
   }
-  await db.query(`UPDATE rounds SET status = 'SETTLED', settled_at = now() WHERE id = $1`, [roundId]);
-  await db.query('SELECT round_totals_fold($1)', [roundId]);
+  await markSettled(db, roundId);
   const totals = await db.query<{
     players: number;
     bets: number;

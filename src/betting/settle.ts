@@ -7,6 +7,7 @@ import type { Queryable } from '../db/pool.ts';
 import { appError } from '../errors.ts';
 import { ensureRoundEscrow, systemAccountId } from '../ledger/accounts.ts';
 import { roundStateLock } from './locks.ts';
+import { markVoid, type VoidReason } from './round-lifecycle.ts';
 import { unrevealedSeed } from './rounds.ts';
 import type { SeedChains } from './seed-chains.ts';
 import { voidRound, type RoundSettlement, type SettleBet } from './settlement.ts';
@@ -143,12 +144,16 @@ export async function record(
   };
 }
 
-/** Voids a round not yet settled: every stake back in full, no commission. */
+/**
+ * Voids a round not yet settled: every stake back in full, no commission. `reason` says why
+ * when no operator asked for it (the interruption rule, a lost fairness key).
+ */
 export async function voidRoundInDb(
   db: Queryable,
   roundId: bigint,
   actorId: bigint | null,
   seeds: SeedChains,
+  reason?: VoidReason,
 ): Promise<SettledRound> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [roundStateLock(roundId)]);
   const { rows } = await db.query<{ status: string; server_seed: string | null }>(
@@ -178,10 +183,6 @@ export async function voidRoundInDb(
   // The seed is revealed too, so anyone can still check the commitment; a seed this process
   // cannot derive (the key is lost) stays unrevealed, and the next round starts a new chain.
   const seed = round.server_seed ?? (await unrevealedSeed(db, roundId, seeds)).seed;
-  await db.query(
-    `UPDATE rounds SET status = 'VOID', voided_at = now(), voided_by = $2, server_seed = $3 WHERE id = $1`,
-    [roundId, actorId, seed],
-  );
-  await db.query('SELECT round_totals_fold($1)', [roundId]);
+  await markVoid(db, roundId, { actorId, seed, reason });
   return voided;
 }

@@ -2,6 +2,7 @@
 // book complete (no bets can arrive in a CLOSED round) the round moves to SETTLING and the
 // settle worker is woken.
 import { claimNextClosedRound, forgetFailures } from '../betting/quarantine.ts';
+import { markSettling } from '../betting/round-lifecycle.ts';
 import { reportPass } from './match-report.ts';
 import { matchRound, type MatchDeps } from './match-rounds.ts';
 import { onBehalfOfRound } from './round-failures.ts';
@@ -14,7 +15,7 @@ export async function finalPass(deps: MatchDeps): Promise<boolean> {
     takeUp(roundId);
     const pass = await matchRound(client, roundId, deps.books);
     if (!pass.more) {
-      await client.query(`UPDATE rounds SET status = 'SETTLING' WHERE id = $1`, [roundId]);
+      await markSettling(client, roundId);
       deps.books?.forget(roundId);
     }
     await forgetFailures(client, roundId);

@@ -65,9 +65,8 @@ export async function schedulerTick(
       } catch (err) {
         if (!(err instanceof SeedUnavailableError)) throw err;
         logger.error({ roundId: r.id.toString(), code: 'SEED_UNAVAILABLE' }, `${err.message}: voiding it`);
-        events.push(...settledEvents(await voidRoundInDb(client, r.id, null, seeds)));
-        // Said on the round, so its page and the rules explain the void (migration 0020).
-        await client.query(`UPDATE rounds SET void_reason = 'seed_unavailable' WHERE id = $1`, [r.id]);
+        // The reason is said on the round, so its page and the rules explain the void (migration 0020).
+        events.push(...settledEvents(await voidRoundInDb(client, r.id, null, seeds, 'seed_unavailable')));
         continue;
       }
       if (closed) {
