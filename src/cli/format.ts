@@ -1,13 +1,7 @@
 // Money on the console is in major units, the way the pages show it: 123456 minor -> "1,234.56".
 // Machine-readable output (--json) keeps integer minor units, like the API.
 
-export function formatMajor(minor: bigint | number): string {
-  const value = BigInt(minor);
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(3, '0');
-  const units = digits.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${negative ? '-' : ''}${units}.${digits.slice(-2)}`;
-}
+export { formatMajor } from '../observability/pretty.ts';
 
 /** "none", or "5 (INSUFFICIENT_FUNDS 3, ROUND_NOT_OPEN 2)", most frequent first. */
 export function formatCounts(counts: Record<string, number>): string {

@@ -40,3 +40,40 @@ test('a pretty line is one readable line, with the level and the message, and se
   assert.ok(!text.includes('hunter2-secret'), 'a password reached the pretty output');
   assert.ok(!/"service"|"pid"|"hostname"/.test(text), text);
 });
+
+test('money operations and access lines are said in words, amounts in major units', async () => {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d: Buffer) => (text += d.toString()));
+  const logger = pino(loggerOptions('debug'), prettyStream(out, false));
+  logger.info(
+    {
+      reqId: 'r1',
+      money: { type: 'placeBet', userId: '13', roundId: '7', side: 'red', amount: '355' },
+      outcome: 'ok',
+      status: 202,
+      replayed: false,
+      idempotencyKey: 'k1',
+      result: { betId: 41, status: 'PENDING' },
+    },
+    'money operation',
+  );
+  logger.info(
+    {
+      money: { type: 'deposit', userId: '4', amount: '5000000', reference: 'ref-1' },
+      outcome: 'INSUFFICIENT_FUNDS',
+      status: 422,
+      replayed: true,
+    },
+    'money operation',
+  );
+  logger.debug({ reqId: 'r2', method: 'POST', path: '/v1/bets', status: 202, ms: 3.1 }, 'request');
+  await new Promise((r) => setImmediate(r));
+  const lines = text.trim().split('\n');
+  assert.match(lines[0]!, /INFO: placeBet user 13 round 7 red 3\.55: ok 202$/);
+  assert.match(
+    lines[1]!,
+    /INFO: deposit user 4 50,000\.00 reference ref-1: INSUFFICIENT_FUNDS 422, a replay$/,
+  );
+  assert.match(lines[2]!, /DEBUG: POST \/v1\/bets 202 3\.1 ms$/);
+});

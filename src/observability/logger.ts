@@ -4,7 +4,7 @@
 // TTY, or LOG_FORMAT=pretty): one coloured line per event through pino-pretty, in this process
 // and written synchronously, so nothing is lost when Ctrl-C ends it. Secrets never reach a line.
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyStream } from './pretty.ts';
 
 export const REDACT = [
   'req.headers.authorization',
@@ -32,21 +32,10 @@ export function prettyLogs(format: LogFormat, isTTY = process.stdout.isTTY === t
   return format === 'pretty' || (format === 'auto' && isTTY);
 }
 
-/** The pretty stream: "14:02:03.120 INFO: round settled {roundId: "7", ...}", one line each. */
-export function prettyStream(destination: number | NodeJS.WritableStream = 1, colorize?: boolean) {
-  return pretty({
-    destination,
-    sync: true,
-    singleLine: true,
-    translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,service',
-    ...(colorize === undefined ? {} : { colorize }),
-  });
-}
-
 export function createLogger(level: string, format: LogFormat = 'json'): Logger {
   if (prettyLogs(format)) return pino(loggerOptions(level), prettyStream());
   return pino(loggerOptions(level), pino.destination({ dest: 1, sync: false }));
 }
 
+export { prettyStream };
 export type { Logger };
