@@ -1,4 +1,4 @@
--- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0028_idempotency_by_day.sql (28 files)
+-- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0027_statement_bet_guards.sql (27 files)
 -- leave a fresh database, to read instead of replaying every migration in your head. Never applied.
 -- Regenerate with `npm run schema:snapshot`; test/schema-snapshot.test.ts fails when the
 -- migrations produce anything else.
@@ -6,7 +6,7 @@
 -- How it is made: pg_dump 15 --schema-only --no-owner --no-privileges of a database migrated
 -- by src/db/migrate.ts, normalised: pg_dump's version lines, its SET lines and its \restrict
 -- lines (which vary run to run) are removed, and runs of blank lines are squeezed.
--- Left out: the 23 partitions that colorbet_add_partition creates, named <parent>_p<k>
+-- Left out: the 20 partitions that colorbet_add_partition creates, named <parent>_p<k>
 -- (transfers_p0, bets_p1, idempotency_keys_p<day>, ...). Which exist depends on the current
 -- round, ids and day, so they vary; each is CREATE TABLE ... (LIKE <parent> INCLUDING DEFAULTS
 -- INCLUDING CONSTRAINTS) with a <child>_bounds check, attached to its parent, and inherits the
@@ -104,46 +104,6 @@ BEGIN
 END $$;
 
 --
--- Name: colorbet_day(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.colorbet_day(ts timestamp with time zone) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT floor(extract(epoch FROM ts) / 86400)::integer $$;
-
---
--- Name: colorbet_drop_idempotency_days(integer); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.colorbet_drop_idempotency_days(keep_hours integer) RETURNS TABLE(day integer, keys bigint)
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'public', 'pg_temp'
-    AS $_$
-DECLARE
-  p record;
-  last_day integer := colorbet_day(now() - make_interval(hours => keep_hours)) - 1;
-BEGIN
-  IF keep_hours < 1 THEN
-    RAISE EXCEPTION 'keep_hours must be at least 1, got %', keep_hours
-      USING ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'idempotency_retention_positive';
-  END IF;
-  PERFORM set_config('lock_timeout', '1000', true);
-  FOR p IN
-    SELECT c.relname, substring(c.relname FROM '_p([0-9]+)$')::integer AS d, greatest(c.reltuples, 0)::bigint AS n
-    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-    WHERE i.inhparent = 'idempotency_keys'::regclass
-    ORDER BY 2
-  LOOP
-    EXIT WHEN p.d > last_day OR p.d >= colorbet_day(now());
-    EXECUTE format('ALTER TABLE idempotency_keys DETACH PARTITION %I', p.relname);
-    EXECUTE format('DROP TABLE %I', p.relname);
-    day := p.d;
-    keys := p.n;
-    RETURN NEXT;
-  END LOOP;
-END $_$;
-
---
 -- Name: colorbet_ensure_partitions(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -160,8 +120,6 @@ BEGIN
   FOR s IN SELECT * FROM partition_schemes ORDER BY parent LOOP
     IF s.key_kind = 'id' THEN
       at_key := colorbet_sequence_position(s.parent, s.key_col);
-    ELSIF s.key_kind = 'day' THEN
-      at_key := colorbet_day(now());
     ELSE
       SELECT coalesce(max(id), 1) INTO at_key FROM rounds;
     END IF;
@@ -196,14 +154,6 @@ BEGIN
   END LOOP;
   RETURN sha256(opad || sha256(ipad || msg));
 END $$;
-
---
--- Name: colorbet_idempotency_lock(text, text); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.colorbet_idempotency_lock(scope text, key text) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT hashtext(scope || E'\n' || key) $$;
 
 --
 -- Name: colorbet_partition_name(text, bigint); Type: FUNCTION; Schema: public; Owner: -
@@ -318,28 +268,6 @@ BEGIN
       USING ERRCODE = 'check_violation', CONSTRAINT = 'game_config_consecutive';
   END IF;
   RETURN NEW;
-END $$;
-
---
--- Name: idempotency_keys_once(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.idempotency_keys_once() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-  taken record;
-BEGIN
-  PERFORM pg_advisory_xact_lock(1768842355, l)
-  FROM (SELECT DISTINCT colorbet_idempotency_lock(scope, key) AS l FROM new_keys ORDER BY 1) locks;
-  SELECT n.scope, n.key INTO taken FROM new_keys n
-  WHERE EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.scope = n.scope AND k.key = n.key AND k.day <> n.day)
-  LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'idempotency key % of % is held by another day', taken.key, taken.scope
-      USING ERRCODE = 'unique_violation', CONSTRAINT = 'idempotency_keys_once';
-  END IF;
-  RETURN NULL;
 END $$;
 
 --
@@ -1083,15 +1011,13 @@ CREATE TABLE public.game_config (
 --
 
 CREATE TABLE public.idempotency_keys (
-    day integer DEFAULT public.colorbet_day(now()) NOT NULL,
     scope text NOT NULL,
     key text NOT NULL,
     request_hash text NOT NULL,
     status_code integer,
     response jsonb,
     created_at timestamp with time zone DEFAULT now() NOT NULL
-)
-PARTITION BY RANGE (day);
+);
 
 --
 -- Name: legacy_round_seeds; Type: TABLE; Schema: public; Owner: -
@@ -1202,7 +1128,7 @@ CREATE TABLE public.partition_schemes (
     ahead integer NOT NULL,
     options text DEFAULT ''::text NOT NULL,
     CONSTRAINT partition_schemes_ahead_check CHECK (((ahead >= 1) AND (ahead <= 100))),
-    CONSTRAINT partition_schemes_key_kind_check CHECK ((key_kind = ANY (ARRAY['id'::text, 'round'::text, 'day'::text]))),
+    CONSTRAINT partition_schemes_key_kind_check CHECK ((key_kind = ANY (ARRAY['id'::text, 'round'::text]))),
     CONSTRAINT partition_schemes_span_check CHECK ((span > 0))
 );
 
@@ -1802,7 +1728,7 @@ ALTER TABLE ONLY public.game_config
 --
 
 ALTER TABLE ONLY public.idempotency_keys
-    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (day, scope, key);
+    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (scope, key);
 
 --
 -- Name: legacy_round_seeds legacy_round_seeds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2110,13 +2036,7 @@ CREATE INDEX deposit_intents_by_user ON public.deposit_intents USING btree (user
 -- Name: idempotency_keys_by_age; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX idempotency_keys_by_age ON ONLY public.idempotency_keys USING brin (created_at);
-
---
--- Name: idempotency_keys_by_key; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX idempotency_keys_by_key ON ONLY public.idempotency_keys USING btree (scope, key);
+CREATE INDEX idempotency_keys_by_age ON public.idempotency_keys USING brin (created_at);
 
 --
 -- Name: matches_by_against; Type: INDEX; Schema: public; Owner: -
@@ -2309,12 +2229,6 @@ CREATE TRIGGER game_config_immutable BEFORE DELETE OR UPDATE ON public.game_conf
 --
 
 CREATE TRIGGER game_config_next_version BEFORE INSERT ON public.game_config FOR EACH ROW EXECUTE FUNCTION public.game_config_next_version();
-
---
--- Name: idempotency_keys idempotency_keys_once; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER idempotency_keys_once AFTER INSERT ON public.idempotency_keys REFERENCING NEW TABLE AS new_keys FOR EACH STATEMENT EXECUTE FUNCTION public.idempotency_keys_once();
 
 --
 -- Name: legacy_round_seeds legacy_round_seeds_immutable; Type: TRIGGER; Schema: public; Owner: -

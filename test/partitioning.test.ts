@@ -92,7 +92,7 @@ test('the growing tables are partitioned and their rows spread over partitions',
   );
   assert.deepEqual(
     rows.map((r) => r.name),
-    ['bets', 'idempotency_keys', 'matches', 'outbox', 'round_settlements', 'transfer_keys', 'transfers'],
+    ['bets', 'matches', 'outbox', 'round_settlements', 'transfer_keys', 'transfers'],
   );
   const spread = await t.db.pool.query<{ table: string; partitions: string }>(
     `SELECT 'transfers' AS table, count(DISTINCT tableoid) AS partitions FROM transfers

@@ -65,7 +65,6 @@ export async function partitionHeadroom(db: Queryable): Promise<Headroom[]> {
   const { rows } = await db.query<{ parent: string; span: bigint; current: bigint }>(
     `SELECT s.parent, s.span,
             CASE s.key_kind WHEN 'round' THEN (SELECT coalesce(max(id), 1) FROM rounds)
-                 WHEN 'day' THEN colorbet_day(now())
                  ELSE colorbet_sequence_position(s.parent, s.key_col) END AS current
      FROM partition_schemes s ORDER BY s.parent`,
   );

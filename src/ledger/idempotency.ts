@@ -43,60 +43,40 @@ export const claimId = (c: { scope: string; key: string }): string => `${c.scope
 export type ClaimResult =
   { claimed: true } | { claimed: false; stored: StoredResponse } | { claimed: false; error: AppError };
 
-/** The advisory-lock space of idempotency keys (migration 0028's trigger takes the same locks). */
-const KEY_LOCKS = 1768842355;
-
-// Each key's lock, in one order (so two batches claiming the same keys cannot deadlock).
-const LOCK_KEYS = `
-  SELECT pg_advisory_xact_lock(${KEY_LOCKS}, l)
-  FROM (SELECT DISTINCT colorbet_idempotency_lock(scope, key) AS l
-        FROM unnest($1::text[], $2::text[]) AS c(scope, key) ORDER BY 1) locks`;
-
-// Under the keys' locks, in one snapshot taken after them: the keys some day already holds, and
-// the others inserted into today's partition.
-const CLAIM_KEYS = `
-  WITH c AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS c(scope, key, request_hash)),
-  found AS (
-    SELECT k.scope, k.key, k.request_hash, k.status_code, k.response
-    FROM idempotency_keys k JOIN c USING (scope, key)),
-  claimed AS (
-    INSERT INTO idempotency_keys (scope, key, request_hash)
-    SELECT scope, key, request_hash FROM c
-    WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.scope = c.scope AND f.key = c.key)
-    ORDER BY scope, key
-    ON CONFLICT (day, scope, key) DO NOTHING
-    RETURNING scope, key)
-  SELECT true AS mine, scope, key, NULL::text AS request_hash, NULL::integer AS status_code, NULL::jsonb AS response
-  FROM claimed
-  UNION ALL
-  SELECT false, scope, key, request_hash, status_code, response FROM found`;
-
 /**
- * Claims many keys in two statements. The claims must be distinct (scope, key) pairs. Keys are
- * kept in one partition per day (migration 0028), so the key's uniqueness across days rests on
- * its advisory lock: the first statement takes the locks of every key in one order (a concurrent
- * claimer of one of them waits until the other commits or rolls back), and the second, whose
- * snapshot is taken after the locks, reads the keys already held and inserts the others.
+ * Claims many keys in two statements at most. The claims must be distinct (scope, key) pairs.
+ * They are inserted in key order, so two batches claiming the same keys wait on each other in
+ * one order and cannot deadlock. Keys already present are read in a second statement, whose
+ * fresh snapshot sees a concurrent claimer's answer once it has committed.
  */
 export async function claimKeys(db: Queryable, claims: readonly IdempotencyClaim[]): Promise<ClaimResult[]> {
   if (claims.length === 0) return [];
-  const scopes = claims.map((c) => c.scope);
-  const keys = claims.map((c) => c.key);
-  await db.query({ name: 'idempotency-lock', text: LOCK_KEYS, values: [scopes, keys] });
-  const { rows } = await db.query<{
-    mine: boolean;
-    scope: string;
-    key: string;
-    request_hash: string | null;
-    status_code: number | null;
-    response: unknown;
-  }>({
+  const inserted = await db.query<{ scope: string; key: string }>({
     name: 'idempotency-claim',
-    text: CLAIM_KEYS,
-    values: [scopes, keys, claims.map((c) => c.requestHash)],
+    text: `INSERT INTO idempotency_keys (scope, key, request_hash)
+     SELECT scope, key, request_hash FROM unnest($1::text[], $2::text[], $3::text[]) AS c(scope, key, request_hash)
+     ORDER BY scope, key
+     ON CONFLICT (scope, key) DO NOTHING
+     RETURNING scope, key`,
+    values: [claims.map((c) => c.scope), claims.map((c) => c.key), claims.map((c) => c.requestHash)],
   });
-  const mine = new Set(rows.filter((r) => r.mine).map(claimId));
-  const found = new Map(rows.filter((r) => !r.mine).map((r) => [claimId(r), r]));
+  const mine = new Set(inserted.rows.map(claimId));
+  const others = claims.filter((c) => !mine.has(claimId(c)));
+  const found = new Map<string, { request_hash: string; status_code: number | null; response: unknown }>();
+  if (others.length) {
+    const { rows } = await db.query<{
+      scope: string;
+      key: string;
+      request_hash: string;
+      status_code: number | null;
+      response: unknown;
+    }>(
+      `SELECT k.scope, k.key, k.request_hash, k.status_code, k.response
+       FROM idempotency_keys k JOIN unnest($1::text[], $2::text[]) AS c(scope, key) USING (scope, key)`,
+      [others.map((c) => c.scope), others.map((c) => c.key)],
+    );
+    for (const r of rows) found.set(claimId(r), r);
+  }
   return claims.map((c): ClaimResult => {
     if (mine.has(claimId(c))) return { claimed: true };
     const row = found.get(claimId(c));
@@ -118,7 +98,7 @@ export async function storeResponses(
     name: 'idempotency-answers',
     text: `UPDATE idempotency_keys k SET status_code = a.status, response = a.response
      FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[]) AS a(scope, key, status, response)
-     WHERE k.day = colorbet_day(now()) AND k.scope = a.scope AND k.key = a.key AND k.status_code IS NULL`,
+     WHERE k.scope = a.scope AND k.key = a.key AND k.status_code IS NULL`,
     values: [
       answers.map((a) => a.claim.scope),
       answers.map((a) => a.claim.key),
@@ -134,18 +114,18 @@ export async function storeResponses(
 }
 
 /**
- * Drops the days of keys whose every key is older than `retentionHours` (migration 0028: one
- * partition per UTC day), and returns how many days and (estimated) keys left. A retry after
- * that long is a new request: callers are told the retention (README). A key is kept at least
- * `retentionHours` and at most a day more.
+ * Deletes at most `limit` keys older than `retentionHours` and returns how many it deleted.
+ * A retry after that long is a new request: callers are told the retention (README).
  */
-export async function dropExpiredIdempotencyDays(
+export async function pruneIdempotencyKeys(
   db: Queryable,
   retentionHours: number,
-): Promise<{ days: number; keys: number }> {
-  const { rows } = await db.query<{ day: number; keys: string }>(
-    'SELECT day, keys FROM colorbet_drop_idempotency_days($1)',
-    [retentionHours],
+  limit: number,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+       SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) LIMIT $2))`,
+    [retentionHours, limit],
   );
-  return { days: rows.length, keys: rows.reduce((n, r) => n + Number(r.keys), 0) };
+  return rowCount ?? 0;
 }

@@ -238,18 +238,13 @@ export const idempotencyEnforced: Check = {
   id: 'idempotency',
   invariant: 'I8',
   name: 'idempotency keys and deposit references are unique in the database',
-  okDetail: 'unique (day, scope, key) on idempotency_keys and no key in two days; unique deposit reference',
+  okDetail: 'unique (scope, key) on idempotency_keys; unique deposit reference',
   incremental: 'the catalog, every run',
   find: (s) =>
     offending(
       s.db,
-      `SELECT 'missing index: ' || want.name AS problem
-       FROM (VALUES ('idempotency_keys_pkey'), ('transfer_keys_pkey')) AS want(name)
-       WHERE NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = want.name AND schemaname = current_schema())
-       UNION ALL
-       SELECT 'missing or disabled trigger: idempotency_keys_once' WHERE NOT EXISTS (
-         SELECT 1 FROM pg_trigger WHERE tgname = 'idempotency_keys_once'
-           AND tgrelid = 'idempotency_keys'::regclass AND tgenabled = 'O')`,
+      `SELECT want.name AS missing_index FROM (VALUES ('idempotency_keys_pkey'), ('transfer_keys_pkey')) AS want(name)
+       WHERE NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = want.name AND schemaname = current_schema())`,
     ),
 };
 
