@@ -9,7 +9,7 @@ import { appError } from '../errors.ts';
 import { recordAudit } from '../ledger/audit-log.ts';
 import type { OperationContext, OperationResult } from '../ledger/transaction-service.ts';
 import type { WalletOperation } from '../ledger/wallet-ops.ts';
-import type { RoundOperation } from '../betting/round-ops.ts';
+import type { RoundEffect, RoundOperation } from '../betting/round-ops.ts';
 import { approvalJson, type ApprovalRow } from './approvals.ts';
 import { oneRow } from '../db/rows.ts';
 
@@ -21,18 +21,22 @@ export type ApprovalOperation = {
   reason?: string;
 };
 
-type Handler<Op> = (client: PoolClient, op: Op, ctx: OperationContext) => Promise<OperationResult>;
+type Handler<Op, Effect = never> = (
+  client: PoolClient,
+  op: Op,
+  ctx: OperationContext,
+) => Promise<OperationResult<Effect>>;
 
 export function approvalHandlers(run: {
   deposit: Handler<Extract<WalletOperation, { type: 'deposit' }>>;
-  voidRound: Handler<RoundOperation>;
+  voidRound: Handler<RoundOperation, RoundEffect>;
 }) {
   return {
     decideApproval: async (
       client: PoolClient,
       op: ApprovalOperation,
       ctx: OperationContext,
-    ): Promise<OperationResult> => {
+    ): Promise<OperationResult<RoundEffect>> => {
       const { rows } = await client.query<ApprovalRow>('SELECT * FROM approvals WHERE id = $1 FOR UPDATE', [
         op.approvalId,
       ]);
@@ -46,7 +50,7 @@ export function approvalHandlers(run: {
         if (op.approve && a.status === 'APPROVED') return { status: 200, body: approvalJson(a) };
         throw appError('APPROVAL_DECIDED', `Approval ${a.id} is already ${a.status}`);
       }
-      let done: OperationResult | undefined;
+      let done: OperationResult<RoundEffect> | undefined;
       if (op.approve) {
         done =
           a.kind === 'deposit'
@@ -78,7 +82,8 @@ export function approvalHandlers(run: {
       return {
         status: 200,
         body: approvalJson(oneRow(decided, 'the approval just decided')),
-        ...(done?.afterCommit ? { afterCommit: done.afterCommit } : {}),
+        // An approved void's refunds reach the after-commit path like a direct void's.
+        ...(done?.effect ? { effect: done.effect } : {}),
       };
     },
   };

@@ -19,13 +19,16 @@ export type RoundOperation = {
   approvalId?: bigint;
 };
 
-export function roundHandlers(seeds: SeedChains, onVoided?: (r: SettledRound) => void) {
+/** A voided round's refunds, for the after-commit path (metrics, log lines, live events). */
+export type RoundEffect = { type: 'roundVoided'; round: SettledRound };
+
+export function roundHandlers(seeds: SeedChains) {
   return {
     voidRound: async (
       client: PoolClient,
       op: RoundOperation,
       ctx: OperationContext,
-    ): Promise<OperationResult> => {
+    ): Promise<OperationResult<RoundEffect>> => {
       if (op.approvalId === undefined) {
         // The same lock the void takes next: the status cannot move between this check and it.
         await client.query('SELECT pg_advisory_xact_lock($1)', [roundStateLock(op.roundId)]);
@@ -58,7 +61,7 @@ export function roundHandlers(seeds: SeedChains, onVoided?: (r: SettledRound) =>
           bets: voided.bets,
           refunded: amountJson(voided.paid),
         },
-        afterCommit: () => onVoided?.(voided),
+        effect: { type: 'roundVoided', round: voided },
       };
     },
   };

@@ -19,8 +19,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { EventHub } from '../bus/events.ts';
 import type { RedisClient } from '../bus/redis.ts';
 import { readiness } from './readiness.ts';
-import { logSettledBets, settledEvents } from '../workers/settle.ts';
-import { batchEvents } from '../gateway/money-events.ts';
+import { afterMoneyCommit } from './money-effects.ts';
 import { createMetrics } from '../observability/metrics.ts';
 
 export interface Runtime {
@@ -162,16 +161,7 @@ export async function buildDeps(
       { ...rt.config, groupCommit: groupCommitOptions(rt.config) },
       seeds,
       metrics,
-      {
-        onRoundVoided: (r) => {
-          metrics.settlements.inc({ outcome: 'voided' });
-          logSettledBets(rt.logger, r);
-          events.publish(settledEvents(r));
-        },
-        // One publish per committed batch: one wake per round for the match worker, then the
-        // gateway's hints (which the hub packs into as few NOTIFY or PUBLISH calls as fit).
-        onCommitted: (committed) => events.publish(batchEvents(committed)),
-      },
+      { onCommitted: afterMoneyCommit({ metrics, logger: rt.logger, events }) },
     ),
     events,
     tokens,

@@ -1,6 +1,7 @@
 // Live events for money operations that the API commits (placement, cancel, deposit,
-// withdrawals), published after commit through the transaction service's hook. They are
-// hints for the gateway (and the match worker's wake-up), never the source of truth.
+// withdrawals), published after commit through the transaction service's onCommitted hook
+// (cli/money-effects.ts). They are hints for the gateway (and the match worker's wake-up),
+// never the source of truth.
 import type { LiveEvent } from '../bus/events.ts';
 import type { MoneyOperation } from '../money.ts';
 
@@ -28,7 +29,7 @@ export function moneyEvents(op: MoneyOperation, body: unknown): LiveEvent[] {
     case 'decideWithdrawal':
       return [{ type: 'balance', userId: String((body as { userId: number }).userId), reason: op.type }];
     case 'voidRound':
-      // Published by onRoundVoided with every player's refund (settledEvents).
+      // Published from the void's effect with every player's refund (cli/money-effects.ts).
       return [];
     case 'decideApproval': {
       // An approved deposit moved a wallet; an approved void is published like any void.

@@ -5,7 +5,9 @@
 //      with a batch handler (bet placement) goes to that handler in one set-based call; any
 //      other operation runs under its own savepoint, so a refusal undoes only itself;
 //   3. every claimed key's answer is stored in one statement (storeResponses);
-//   4. after COMMIT, each operation's afterCommit runs and onCommitted gets the whole batch once.
+//   4. after COMMIT, onCommitted gets the whole batch once: each committed operation with its
+//      answer and its effect (what it did beyond the answer, e.g. a voided round's refunds).
+//      It is the one path for after-commit effects: nothing runs after COMMIT but it.
 // run() goes through group commit (group-commit.ts) unless the window is 0. If a batch fails
 // for a reason that is not a refusal, each of its operations is retried alone, so one broken
 // operation never fails its neighbours and no batch is ever half-applied.
@@ -26,18 +28,26 @@ export interface OperationContext {
   actorId?: bigint | undefined;
 }
 
-export interface OperationResult {
+/** `Effect` is what an operation did beyond its answer; `never` for those that say nothing more. */
+export interface OperationResult<Effect = never> {
   status: number;
   body: unknown;
-  /** Runs after the transaction committed (events to notify, metrics). */
-  afterCommit?: () => void;
+  /** Handed to onCommitted with the operation once the transaction committed, never before. */
+  effect?: Effect;
 }
 
-export type OperationHandler<Op> = (
+export type OperationHandler<Op, Effect = never> = (
   client: PoolClient,
   op: Op,
   ctx: OperationContext,
-) => Promise<OperationResult>;
+) => Promise<OperationResult<Effect>>;
+
+/** A committed operation, as onCommitted receives it (replays are not committed again). */
+export interface Committed<Op, Effect = never> {
+  op: Op;
+  body: unknown;
+  effect?: Effect;
+}
 
 export interface Submission<Op> {
   op: Op;
@@ -48,43 +58,46 @@ export interface Submission<Op> {
 export type Outcome =
   { ok: true; status: number; body: unknown; replayed: boolean } | { ok: false; error: AppError };
 
-type Handlers<Op extends { type: string }> = {
-  [K in Op['type']]: OperationHandler<Extract<Op, { type: K }>>;
+type Handlers<Op extends { type: string }, Effect> = {
+  [K in Op['type']]: OperationHandler<Extract<Op, { type: K }>, Effect>;
 };
 
 /** Applies many operations of one type at once, in arrival order; a refusal is an AppError answer. */
-export type BatchHandler<Op> = (
+export type BatchHandler<Op, Effect = never> = (
   client: PoolClient,
   items: readonly { op: Op; ctx: OperationContext }[],
-) => Promise<(OperationResult | AppError)[]>;
+) => Promise<(OperationResult<Effect> | AppError)[]>;
 
-type BatchHandlers<Op extends { type: string }> = {
-  [K in Op['type']]?: BatchHandler<Extract<Op, { type: K }>>;
+type BatchHandlers<Op extends { type: string }, Effect> = {
+  [K in Op['type']]?: BatchHandler<Extract<Op, { type: K }>, Effect>;
 };
 
-export interface ServiceHooks<Op> {
+export interface ServiceHooks<Op, Effect = never> {
   onRetry?: (err: unknown) => void;
   onFailure?: (err: unknown) => void;
-  /** Once per committed batch, with every operation it committed (replays excluded). */
-  onCommitted?: (committed: { op: Op; body: unknown }[]) => void;
+  /**
+   * Once per committed batch, after COMMIT, with every operation it committed (replays
+   * excluded) and their effects: the only after-commit path (events, metrics, log lines).
+   */
+  onCommitted?: (committed: Committed<Op, Effect>[]) => void;
   /** Once per batch handed to the database: its size and what still waits. */
   onBatch?: (size: number, waiting: number) => void;
 }
 
-export interface ServiceOptions<Op extends { type: string }> {
-  batchHandlers?: BatchHandlers<Op>;
+export interface ServiceOptions<Op extends { type: string }, Effect = never> {
+  batchHandlers?: BatchHandlers<Op, Effect>;
   /** Group commit; without it (or with windowMs 0) every run() is its own transaction. */
   groupCommit?: GroupCommitOptions;
 }
 
-export class TransactionService<Op extends { type: string }> {
+export class TransactionService<Op extends { type: string }, Effect = never> {
   private readonly group: GroupCommit<Submission<Op>, Outcome> | undefined;
 
   constructor(
     private readonly pool: Pool,
-    private readonly handlers: Handlers<Op>,
-    private readonly hooks: ServiceHooks<Op> = {},
-    private readonly options: ServiceOptions<Op> = {},
+    private readonly handlers: Handlers<Op, Effect>,
+    private readonly hooks: ServiceHooks<Op, Effect> = {},
+    private readonly options: ServiceOptions<Op, Effect> = {},
   ) {
     const group = options.groupCommit;
     this.group =
@@ -139,14 +152,12 @@ export class TransactionService<Op extends { type: string }> {
   }
 
   private async together(submissions: readonly Submission<Op>[]): Promise<Outcome[]> {
-    const after: (() => void)[] = [];
-    const committed: { op: Op; body: unknown }[] = [];
+    const committed: Committed<Op, Effect>[] = [];
     const outcomes = await this.transact(async (client) => {
-      after.length = 0;
       committed.length = 0;
       const { answers, followers } = await this.claim(client, submissions);
       const stored: { claim: IdempotencyClaim; response: StoredResponse }[] = [];
-      const record = (i: number, outcome: Outcome, result?: OperationResult) => {
+      const record = (i: number, outcome: Outcome, result?: OperationResult<Effect>) => {
         answers[i] = outcome;
         const claim = submissions[i]?.idempotency;
         if (claim) {
@@ -157,10 +168,13 @@ export class TransactionService<Op extends { type: string }> {
               : { status: outcome.error.status, body: outcome.error.toBody() },
           });
         }
-        if (result && outcome.ok) {
-          if (result.afterCommit) after.push(result.afterCommit);
-          const op = submissions[i]?.op;
-          if (op) committed.push({ op, body: result.body });
+        const op = submissions[i]?.op;
+        if (result && outcome.ok && op) {
+          committed.push(
+            result.effect === undefined
+              ? { op, body: result.body }
+              : { op, body: result.body, effect: result.effect },
+          );
         }
       };
       for (let i = 0; i < submissions.length;) {
@@ -170,7 +184,7 @@ export class TransactionService<Op extends { type: string }> {
           continue;
         }
         const type = first.op.type as Op['type'];
-        const batch = this.options.batchHandlers?.[type] as BatchHandler<Op> | undefined;
+        const batch = this.options.batchHandlers?.[type] as BatchHandler<Op, Effect> | undefined;
         if (!batch) {
           const { outcome, result } = await this.applyOne(client, first, `op_${i}`);
           record(i, outcome, result);
@@ -209,9 +223,9 @@ export class TransactionService<Op extends { type: string }> {
     });
     // After COMMIT nothing may throw: an exception here would make settle() run a committed
     // batch again. Events are hints; a failed hook is reported and the answers stand.
-    for (const fn of [...after, () => committed.length && this.hooks.onCommitted?.(committed)]) {
+    if (committed.length) {
       try {
-        fn();
+        this.hooks.onCommitted?.(committed);
       } catch (err) {
         this.hooks.onFailure?.(err);
       }
@@ -262,10 +276,10 @@ export class TransactionService<Op extends { type: string }> {
     client: PoolClient,
     { op, ctx = {} }: Submission<Op>,
     savepoint: string,
-  ): Promise<{ outcome: Outcome; result?: OperationResult }> {
+  ): Promise<{ outcome: Outcome; result?: OperationResult<Effect> }> {
     await client.query(`SAVEPOINT ${savepoint}`);
     try {
-      const handler = this.handlers[op.type as Op['type']] as OperationHandler<Op>;
+      const handler = this.handlers[op.type as Op['type']] as OperationHandler<Op, Effect>;
       const result = await handler(client, op, ctx);
       await client.query(`RELEASE SAVEPOINT ${savepoint}`);
       return { outcome: { ok: true, status: result.status, body: result.body, replayed: false }, result };
