@@ -3,6 +3,7 @@
 // the console with minor units kept in --json.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -84,6 +85,36 @@ test('connection errors name the address and the cause', async () => {
     `colorbet: cannot connect to PostgreSQL at postgres://colorbet:***@127.0.0.1:${closedPort}/colorbet (DATABASE_URL): connection refused: nothing is listening there (ECONNREFUSED)`,
   );
   assert.ok(!database.stderr.includes('s3cret-pw'), 'the password was printed');
+});
+
+test('a port in use is named, with what to do', { timeout: 120_000 }, async () => {
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as AddressInfo).port;
+  const database = await createTestDatabase(2);
+  try {
+    const out = await runCli(
+      ['start'],
+      cliEnv({
+        DATABASE_URL: database.url,
+        AUTH_SECRET: SECRET,
+        PORT: String(port),
+        DEMO_PLAYERS: '0',
+        LOG_LEVEL: 'warn',
+      }),
+      90_000,
+    );
+    assert.equal(out.code, 1, out.stdout + out.stderr);
+    assert.match(
+      out.stderr,
+      new RegExp(
+        `colorbet: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use .*set PORT to another port`,
+      ),
+    );
+  } finally {
+    busy.close();
+    await database.drop();
+  }
 });
 
 let db: TestDatabase;

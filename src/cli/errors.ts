@@ -110,3 +110,11 @@ export function databaseUnreachable(url: string, given: boolean, err: unknown): 
     `cannot connect to PostgreSQL at ${withoutPassword(url)} (${given ? 'DATABASE_URL' : 'the embedded server'}): ${networkCause(err)}`,
   );
 }
+
+/** A second `npm start` on the same port: say which port and what to do. */
+export function portInUse(err: unknown, host: string, port: number): unknown {
+  if ((err as { code?: unknown } | undefined)?.code !== 'EADDRINUSE') return err;
+  return new CliError(
+    `cannot listen on ${host}:${port}: the port is in use (another colorbet, or another program). Stop it, or set PORT to another port.`,
+  );
+}

@@ -21,7 +21,7 @@ import { parseRoles, startRoles } from './start.ts';
 import { fairnessFromApi, fairnessFromDatabase } from './fairness.ts';
 import { partitionsDetach, partitionsEnsure, partitionsReport } from './partitions.ts';
 import { simulateCommand, simulateUrl, type SimulateFlags } from './simulate.ts';
-import { checkApi, CliError } from './errors.ts';
+import { checkApi, CliError, portInUse } from './errors.ts';
 
 function configOrExit() {
   try {
@@ -82,7 +82,10 @@ program
     const logger = createLogger(config.logLevel, config.logFormat);
     const rt = await openRuntime(config, logger, { applicationName: `colorbet-${[...roles].join('+')}` });
     if (processes > 1 && !isClusterWorker()) return runPrimary(rt, processes, logger);
-    const started = await startRoles(rt, roles);
+    const started = await startRoles(rt, roles).catch(async (err: unknown) => {
+      await rt.close().catch(() => undefined);
+      throw portInUse(err, config.host, config.port);
+    });
     if (started.app) {
       // The banner: what to open, how to get an operator account, where the data lives.
       const address = started.app.server.address();
