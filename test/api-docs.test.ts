@@ -131,7 +131,10 @@ test(
       // POST /v1/bets: Try it out, the header and the body, Execute.
       const block = page.locator('.opblock-post', { has: page.locator('[data-path="/v1/bets"]') });
       await block.locator('.opblock-summary').first().click();
-      assert.match(await block.locator('.opblock-description-wrapper').first().innerText(), /Idempotency-Key/);
+      assert.match(
+        await block.locator('.opblock-description-wrapper').first().innerText(),
+        /Idempotency-Key/,
+      );
       await block.locator('button.try-out__btn').click();
       await block.locator('tr[data-param-name="idempotency-key"] input').fill(`docs-${Date.now()}`);
       await block
