@@ -11,6 +11,8 @@
 //   settled   settle-chunks.ts planOrFinish  rounds row FOR UPDATE, every chunk settled
 //   void      settle.ts voidRoundInDb     exclusive round state lock, rounds row FOR UPDATE
 // A final round (SETTLED or VOID) has its round_totals deltas folded in the same transaction.
+// Every write must find its round (the caller holds its row or its state lock): none found is a
+// MissingRowError naming the transition, never a silent no-op.
 import type { Queryable } from '../db/pool.ts';
 import { oneRow } from '../db/rows.ts';
 
@@ -64,20 +66,30 @@ export async function markClosed(
   seed: string,
   result: string,
 ): Promise<void> {
-  await db.query(
-    `UPDATE rounds SET status = 'CLOSED', closed_at = now(), server_seed = $2, result = $3 WHERE id = $1`,
+  const { rows } = await db.query<{ id: bigint }>(
+    `UPDATE rounds SET status = 'CLOSED', closed_at = now(), server_seed = $2, result = $3 WHERE id = $1
+     RETURNING id`,
     [roundId, seed, result],
   );
+  oneRow(rows, `round ${roundId} to close`);
 }
 
 /** CLOSED -> SETTLING: the book is complete; settlement may plan its chunks. */
 export async function markSettling(db: Queryable, roundId: bigint): Promise<void> {
-  await db.query(`UPDATE rounds SET status = 'SETTLING' WHERE id = $1`, [roundId]);
+  const { rows } = await db.query<{ id: bigint }>(
+    `UPDATE rounds SET status = 'SETTLING' WHERE id = $1 RETURNING id`,
+    [roundId],
+  );
+  oneRow(rows, `round ${roundId} to move to SETTLING`);
 }
 
 /** SETTLING -> SETTLED, and the round's totals folded to one row per side. */
 export async function markSettled(db: Queryable, roundId: bigint): Promise<void> {
-  await db.query(`UPDATE rounds SET status = 'SETTLED', settled_at = now() WHERE id = $1`, [roundId]);
+  const { rows } = await db.query<{ id: bigint }>(
+    `UPDATE rounds SET status = 'SETTLED', settled_at = now() WHERE id = $1 RETURNING id`,
+    [roundId],
+  );
+  oneRow(rows, `round ${roundId} to settle`);
   await db.query('SELECT round_totals_fold($1)', [roundId]);
 }
 
@@ -90,10 +102,11 @@ export async function markVoid(
   roundId: bigint,
   v: { actorId: bigint | null; seed: string | null; reason?: VoidReason | undefined },
 ): Promise<void> {
-  await db.query(
+  const { rows } = await db.query<{ id: bigint }>(
     `UPDATE rounds SET status = 'VOID', voided_at = now(), voided_by = $2, server_seed = $3, void_reason = $4
-     WHERE id = $1`,
+     WHERE id = $1 RETURNING id`,
     [roundId, v.actorId, v.seed, v.reason ?? null],
   );
+  oneRow(rows, `round ${roundId} to void`);
   await db.query('SELECT round_totals_fold($1)', [roundId]);
 }
