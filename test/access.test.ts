@@ -76,6 +76,8 @@ test('players and anonymous callers reach no operator route; anonymous callers n
     ['POST', '/v1/admin/withdrawals/1/approve'],
     ['POST', '/v1/admin/rounds/1/void'],
     ['POST', '/v1/admin/rounds/1/retry-settlement'],
+    ['GET', '/v1/admin/config'],
+    ['POST', '/v1/admin/config'],
     ['GET', '/v1/admin/players/1/protection'],
   ];
   for (const [method, url] of operatorRoutes) {
