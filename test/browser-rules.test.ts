@@ -6,12 +6,7 @@
 // round history links each round's version. Screenshots go to
 // test-results/ (rules.png, rules-v1.png, admin-config.png).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
 import { createUser } from '../src/auth/users.ts';
 import { gameConfigSeed, seedGameConfig } from '../src/betting/game-config.ts';
 import { postgresHub } from '../src/bus/events.ts';
@@ -20,13 +15,19 @@ import { buildApp } from '../src/http/app.ts';
 import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
 import { recordContract } from './helpers/contract.ts';
 import { createTestDatabase } from './helpers/db.ts';
-import { requireDependency } from './helpers/env.ts';
 import { startGameWorkers, waitUntil } from './helpers/game.ts';
-import { textOf, waitText } from './helpers/browser.ts';
+import {
+  apiClient,
+  browserSkip,
+  failureShots,
+  launchChromium,
+  loginAdmin,
+  shot,
+  textOf,
+  waitText,
+} from './helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results');
-const skip = requireDependency('Chromium', existsSync(CHROMIUM));
+const skip = browserSkip();
 
 async function startService() {
   const db = await createTestDatabase();
@@ -58,30 +59,13 @@ async function startService() {
 
 test('the rules page and the configuration history on /admin', { skip, timeout: 120_000 }, async () => {
   const service = await startService();
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
-  await mkdir(SHOTS, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', `--crash-dumps-dir=${profile}`],
-  });
-  const pageErrors: string[] = [];
-  const pages: Page[] = [];
-  const newPage = async () => {
-    const page = await (await browser.newContext({ viewport: { width: 1200, height: 1000 } })).newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.setDefaultTimeout(15_000);
-    pages.push(page);
-    return page;
-  };
+  const chromium = await launchChromium();
+  const newPage = () => chromium.newPage({ width: 1200, height: 1000 });
   try {
     const admin = await newPage();
     const opName = uniqueName('op');
     await createUser(service.db.pool, opName, 'operator-password-1', 'operator');
-    await admin.goto(`${service.base}/admin`);
-    await admin.fill('#username', opName);
-    await admin.fill('#password', 'operator-password-1');
-    await admin.click('#login');
+    await loginAdmin(admin, service.base, opName, 'operator-password-1');
     await admin.waitForSelector('#config-card:not([hidden])');
     await admin.waitForSelector('#config-history tr[data-version="1"]');
     assert.match(await textOf(admin, '#config-history tr[data-version="1"]'), /environment/);
@@ -99,7 +83,7 @@ test('the rules page and the configuration history on /admin', { skip, timeout: 
     // Once a round opened under version 2, the history says which.
     let firstOfV2 = 0;
     await waitUntil('a round under version 2', async () => {
-      const r = await (await fetch(`${service.base}/v1/rounds/current`)).json();
+      const r = (await apiClient(service.base)('GET', '/v1/rounds/current')).body;
       firstOfV2 = r.configVersion === 2 ? r.roundId : 0;
       return firstOfV2 > 0;
     });
@@ -107,16 +91,13 @@ test('the rules page and the configuration history on /admin', { skip, timeout: 
     await admin.waitForSelector('#config-history tr[data-version="2"][data-pending="false"]');
     const applies = await textOf(admin, '#config-history tr[data-version="2"] .applies');
     assert.ok(Number(/round (\d+)/.exec(applies)?.[1]) <= firstOfV2, applies);
-    await admin.screenshot({ path: path.join(SHOTS, 'admin-config.png'), fullPage: true });
+    await shot(admin, 'admin-config.png');
 
     // An auditor reads the same history and gets no form to change it.
     const auditor = await newPage();
     const auditorName = uniqueName('aud');
     await createUser(service.db.pool, auditorName, 'auditor-password-1', 'auditor');
-    await auditor.goto(`${service.base}/admin`);
-    await auditor.fill('#username', auditorName);
-    await auditor.fill('#password', 'auditor-password-1');
-    await auditor.click('#login');
+    await loginAdmin(auditor, service.base, auditorName, 'auditor-password-1');
     await auditor.waitForSelector('#config-history tr[data-version="2"]');
     assert.equal(await auditor.isVisible('#config-card'), true);
     assert.equal(await auditor.isVisible('#config-form'), false, 'auditors only read');
@@ -142,12 +123,12 @@ test('the rules page and the configuration history on /admin', { skip, timeout: 
     assert.match(await textOf(rules, '#rules-interruption'), /voided and every stake refunded/);
     assert.equal(await rules.getAttribute('#verifier-link', 'href'), '/#history-card');
     await rules.waitForSelector('#example-players tr');
-    await rules.screenshot({ path: path.join(SHOTS, 'rules.png'), fullPage: true });
+    await shot(rules, 'rules.png');
 
     await rules.goto(`${service.base}/rules?version=1`);
     await waitText(rules, '#rules-version', /version 1/);
     assert.match(await textOf(rules, '#rules-terms'), /200 bps/);
-    await rules.screenshot({ path: path.join(SHOTS, 'rules-v1.png'), fullPage: true });
+    await shot(rules, 'rules-v1.png');
     // Each round in the player's history links the rules version it ran under.
     const player = await newPage();
     await player.goto(`${service.base}/`);
@@ -156,19 +137,12 @@ test('the rules page and the configuration history on /admin', { skip, timeout: 
     const version = Number(/version=(\d+)/.exec((await player.getAttribute(link, 'href')) ?? '')?.[1]);
     await player.click(link);
     await waitText(player, '#rules-version', new RegExp(`version ${version}`));
-    assert.deepEqual(pageErrors, [], 'no script errors on the pages');
+    assert.deepEqual(chromium.pageErrors, [], 'no script errors on the pages');
   } catch (err) {
-    await Promise.all(
-      pages.map((p, i) =>
-        p
-          .screenshot({ path: path.join(SHOTS, `rules-failure-${i}.png`), fullPage: true })
-          .catch(() => undefined),
-      ),
-    );
+    await failureShots(chromium.pages, (i) => `rules-failure-${i}.png`);
     throw err;
   } finally {
-    await browser.close();
-    await rm(profile, { recursive: true, force: true });
+    await chromium.close();
     await service.stop();
   }
 });

@@ -5,12 +5,8 @@
 // the in-browser fairness check and their balances; then the operator voids a round with
 // their bets in it and they see the refunds. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createUser } from '../src/auth/users.ts';
 import { postgresHub } from '../src/bus/events.ts';
 import { buildDeps } from '../src/cli/runtime.ts';
@@ -18,15 +14,27 @@ import { buildApp } from '../src/http/app.ts';
 import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
 import { recordContract } from './helpers/contract.ts';
 import { createTestDatabase } from './helpers/db.ts';
-import { requireDependency } from './helpers/env.ts';
 import { startGameWorkers } from './helpers/game.ts';
-import { openRoundWith, shiftedAmount, textOf, until, waitAttribute, waitText } from './helpers/browser.ts';
+import {
+  apiClient,
+  browserSkip,
+  failureShots,
+  launchChromium,
+  loginAdmin,
+  openRoundWith,
+  placeBet as bet,
+  registerPlayer,
+  shiftedAmount,
+  shot,
+  textOf,
+  until,
+  waitAttribute,
+  waitText,
+} from './helpers/browser.ts';
 import { sleep } from './helpers/util.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 // Long enough that, on a loaded 2-core CI box, the void below lands before the round settles.
 const ROUND_SECONDS = 14;
-const SHOTS = path.resolve('test-results');
 
 async function startService(env: Record<string, string> = {}) {
   const db = await createTestDatabase();
@@ -56,66 +64,17 @@ async function startService(env: Record<string, string> = {}) {
   };
 }
 
-async function registerPlayer(page: Page, base: string): Promise<number> {
-  await page.goto(`${base}/`);
-  await page.fill('#username', uniqueName('pl'));
-  await page.fill('#password', 'password-123');
-  await page.click('#register');
-  await page.waitForSelector('#bet-card:not([hidden])');
-  const who = await textOf(page, '#who');
-  const id = /player #(\d+)/.exec(who)?.[1];
-  assert.ok(id, `player id shown in the header, got "${who}"`);
-  return Number(id);
-}
-
-async function bet(page: Page, amount: string, side: string): Promise<number> {
-  await page.fill('#amount', amount);
-  // The previous bet's confirmation must not be taken for this one's.
-  await page.evaluate(() => void (document.getElementById('bet-msg')!.textContent = ''));
-  await page.click(`button.bet-side[data-side="${side}"]`);
-  const msg = await waitText(page, '#bet-msg', /Bet #\d+/);
-  return Number(/Bet #(\d+)/.exec(msg)![1]);
-}
-
 const betStatus = (page: Page, betId: number, status: RegExp, timeoutMs = 20_000) =>
   waitAttribute(page, `#bets tr[data-bet-id="${betId}"]`, 'data-status', status, timeoutMs);
 
-const skip = requireDependency('Chromium', existsSync(CHROMIUM));
-
-// launch() gives every run a fresh temporary profile of its own (playwright refuses a
-// --user-data-dir flag there); `profile` only keeps Chromium's crash dumps out of $HOME.
-const launch = (profile: string) =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-      `--crash-dumps-dir=${profile}`,
-    ],
-  });
+const skip = browserSkip();
 
 test('players and an operator use the pages end to end', { skip, timeout: 150_000 }, async () => {
   const service = await startService();
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
-  await mkdir(SHOTS, { recursive: true });
-  const browser = await launch(profile);
-  const pageErrors: string[] = [];
-  const pages: Page[] = [];
+  const chromium = await launchChromium();
+  const { pageErrors } = chromium;
   try {
-    const newPage = async (width = 1200, height = 1000) => {
-      const context = await browser.newContext({ viewport: { width, height } });
-      const page = await context.newPage();
-      page.on('pageerror', (err) => pageErrors.push(err.message));
-      page.setDefaultTimeout(15_000);
-      pages.push(page);
-      return page;
-    };
+    const newPage = (width = 1200, height = 1000) => chromium.newPage({ width, height });
     const alice = await newPage();
     const bob = await newPage(390, 844); // a phone-sized screen
     const admin = await newPage();
@@ -124,10 +83,7 @@ test('players and an operator use the pages end to end', { skip, timeout: 150_00
 
     const opName = uniqueName('op');
     await createUser(service.db.pool, opName, 'operator-password-1', 'operator');
-    await admin.goto(`${service.base}/admin`);
-    await admin.fill('#username', opName);
-    await admin.fill('#password', 'operator-password-1');
-    await admin.click('#login');
+    await loginAdmin(admin, service.base, opName, 'operator-password-1');
     await admin.waitForSelector('#deposit-card:not([hidden])');
     for (const id of [aliceId, bobId]) {
       await admin.fill('#deposit-user', String(id));
@@ -187,21 +143,15 @@ test('players and an operator use the pages end to end', { skip, timeout: 150_00
     await waitText(admin, '#audit-msg', /All invariants hold/);
     // Scrolled to the top first, or the sticky header lands mid-image in a full-page shot.
     for (const p of [alice, bob, admin]) await p.evaluate(() => window.scrollTo(0, 0));
-    await alice.screenshot({ path: path.join(SHOTS, 'player.png'), fullPage: true });
-    await bob.screenshot({ path: path.join(SHOTS, 'player-phone.png'), fullPage: true });
-    await admin.screenshot({ path: path.join(SHOTS, 'admin.png'), fullPage: true });
+    await shot(alice, 'player.png');
+    await shot(bob, 'player-phone.png');
+    await shot(admin, 'admin.png');
     assert.deepEqual(pageErrors, [], 'no script errors on the pages');
   } catch (err) {
-    // What each page showed when it failed, for whoever reads the report.
-    await Promise.all(
-      pages.map((p, i) =>
-        p.screenshot({ path: path.join(SHOTS, `failure-${i}.png`), fullPage: true }).catch(() => undefined),
-      ),
-    );
+    await failureShots(chromium.pages, (i) => `failure-${i}.png`);
     throw err;
   } finally {
-    await browser.close();
-    await rm(profile, { recursive: true, force: true });
+    await chromium.close();
     await service.stop();
   }
 });
@@ -212,25 +162,15 @@ test('players and an operator use the pages end to end', { skip, timeout: 150_00
 test('the pages keep working across access token renewals', { skip, timeout: 120_000 }, async () => {
   const TTL = 5;
   const service = await startService({ TOKEN_TTL_SECONDS: String(TTL), ROUND_SECONDS: '8' });
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
-  const browser = await launch(profile);
-  const pageErrors: string[] = [];
+  const chromium = await launchChromium();
+  const { pageErrors } = chromium;
   try {
-    const open = async () => {
-      const page = await (await browser.newContext()).newPage();
-      page.on('pageerror', (err) => pageErrors.push(err.message));
-      page.setDefaultTimeout(15_000);
-      return page;
-    };
-    const player = await open();
-    const admin = await open();
+    const player = await chromium.newPage();
+    const admin = await chromium.newPage();
     const playerId = await registerPlayer(player, service.base);
     const opName = uniqueName('op');
     await createUser(service.db.pool, opName, 'operator-password-1', 'operator');
-    await admin.goto(`${service.base}/admin`);
-    await admin.fill('#username', opName);
-    await admin.fill('#password', 'operator-password-1');
-    await admin.click('#login');
+    await loginAdmin(admin, service.base, opName, 'operator-password-1');
     await admin.waitForSelector('#deposit-card:not([hidden])');
 
     const stored = (page: Page, key: string) =>
@@ -262,22 +202,15 @@ test('the pages keep working across access token renewals', { skip, timeout: 120
     const current = (await stored(player, 'colorbet.session'))!;
     await player.click('#logout');
     await player.waitForSelector('#auth-card:not([hidden])');
+    const api = apiClient(service.base);
     await until(
       'the logged-out refresh token to be refused',
-      async () =>
-        (
-          await fetch(`${service.base}/v1/auth/refresh`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ refreshToken: current.refreshToken }),
-          })
-        ).status,
+      async () => (await api('POST', '/v1/auth/refresh', undefined, { refreshToken: current.refreshToken })).status,
       (status) => status === 401,
     );
     assert.deepEqual(pageErrors, [], 'no script errors on the pages');
   } finally {
-    await browser.close();
-    await rm(profile, { recursive: true, force: true });
+    await chromium.close();
     await service.stop();
   }
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { BetRow } from '../src/betting/bets.ts';
 import { matchBets, type Fill } from '../src/betting/matching.ts';
-import { settleRound } from '../src/betting/settlement.ts';
+import { settleRound } from '../src/betting/settlement-rule.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { Worker } from '../src/workers/loop.ts';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { claimNextChunk } from '../src/betting/quarantine.ts';
 import { closeRound, openRound } from '../src/betting/rounds.ts';
-import { settleChunkInDb } from '../src/betting/settle-chunks.ts';
+import { settleChunkInDb } from '../src/betting/settlement-chunks.ts';
 import { loadConfig } from '../src/config.ts';
 import { createPool } from '../src/db/pool.ts';
 import { withTransaction } from '../src/db/transaction.ts';

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import type { BetRow } from '../src/betting/bets.ts';
 import { matchBets } from '../src/betting/matching.ts';
 import { closeRound, openRound } from '../src/betting/rounds.ts';
-import { settleRound } from '../src/betting/settlement.ts';
+import { settleRound } from '../src/betting/settlement-rule.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { finalPass } from '../src/workers/final-pass.ts';

@@ -5,26 +5,31 @@
 // and net equal to the ledger, a voided round ("voided, no result" in the fairness check), a
 // withdrawal through to paid, and a 360 px phone layout. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
 import { createUser } from '../src/auth/users.ts';
 import { postgresHub } from '../src/bus/events.ts';
 import { buildDeps } from '../src/cli/runtime.ts';
 import { buildApp } from '../src/http/app.ts';
 import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
-import { openRoundWith, textOf, until, waitAttribute, waitText } from './helpers/browser.ts';
+import {
+  apiClient,
+  browserSkip,
+  failureShots,
+  launchChromium,
+  openRoundWith,
+  placeBet as bet,
+  registerPlayer,
+  shot,
+  textOf,
+  until,
+  waitAttribute,
+  waitText,
+} from './helpers/browser.ts';
 import { createTestDatabase } from './helpers/db.ts';
-import { requireDependency } from './helpers/env.ts';
 import { startGameWorkers } from './helpers/game.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results');
 const REVEAL_SECONDS = 4;
-const skip = requireDependency('Chromium', existsSync(CHROMIUM));
+const skip = browserSkip();
 
 async function startService() {
   const db = await createTestDatabase();
@@ -44,21 +49,13 @@ async function startService() {
   const workers = startGameWorkers({ db, deps }, { revealSeconds: REVEAL_SECONDS });
   const opName = uniqueName('op');
   await createUser(db.pool, opName, 'operator-password-1', 'operator');
-  const login = await fetch(`${base}/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: opName, password: 'operator-password-1' }),
+  const api = apiClient(base);
+  const login = await api('POST', '/v1/auth/login', undefined, {
+    username: opName,
+    password: 'operator-password-1',
   });
-  const operatorToken = ((await login.json()) as { token: string }).token;
-  const operator = (method: string, url: string, body?: unknown) =>
-    fetch(`${base}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${operatorToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const operatorToken = login.body.token as string;
+  const operator = (method: string, url: string, body?: unknown) => api(method, url, operatorToken, body);
   return {
     db,
     base,
@@ -72,55 +69,15 @@ async function startService() {
   };
 }
 
-async function registerPlayer(page: Page, base: string): Promise<number> {
-  await page.goto(`${base}/`);
-  await page.fill('#username', uniqueName('pl'));
-  await page.fill('#password', 'password-123');
-  await page.click('#register');
-  await page.waitForSelector('#bet-card:not([hidden])');
-  return Number(/player #(\d+)/.exec(await textOf(page, '#who'))![1]);
-}
-
-async function bet(page: Page, amount: string, side: string): Promise<number> {
-  await page.fill('#amount', amount);
-  await page.evaluate(() => void (document.getElementById('bet-msg')!.textContent = ''));
-  await page.click(`button.bet-side[data-side="${side}"]`);
-  return Number(/Bet #(\d+)/.exec(await waitText(page, '#bet-msg', /Bet #\d+/))![1]);
-}
-
 const row = (betId: number) => `#bets tr[data-bet-id="${betId}"]`;
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, name), fullPage: true });
-
-const launch = (profile: string) =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-sync',
-      `--crash-dumps-dir=${profile}`,
-    ],
-  });
 
 test(
   'a new player funds, previews, bets, cancels part, watches the reveal and checks fairness',
   { skip, timeout: 200_000 },
   async () => {
     const service = await startService();
-    const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
-    await mkdir(SHOTS, { recursive: true });
-    const browser = await launch(profile);
-    const pageErrors: string[] = [];
-    const pages: Page[] = [];
-    const newPage = async (width: number, height: number) => {
-      const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
-      page.on('pageerror', (err) => pageErrors.push(err.message));
-      page.setDefaultTimeout(15_000);
-      pages.push(page);
-      return page;
-    };
+    const chromium = await launchChromium();
+    const newPage = (width: number, height: number) => chromium.newPage({ width, height });
     try {
       const alice = await newPage(1200, 1000);
       const bob = await newPage(360, 780); // the narrowest common phone
@@ -214,7 +171,7 @@ test(
       const voided = await openRoundWith([alice], 5, 30_000);
       const voidBet = await bet(alice, '1.00', 'red');
       const v = await service.operator('POST', `/v1/admin/rounds/${voided}/void`, { reason: 'browser test' });
-      assert.equal(v.status, 200, await v.text());
+      assert.equal(v.status, 200, JSON.stringify(v.body));
       await waitAttribute(alice, row(voidBet), 'data-status', /^VOID$/);
       await waitText(alice, '#bet-msg', /round was voided: your stake is refunded/);
       await waitText(alice, '#reveal-result', new RegExp(`Round ${voided} voided: no result`));
@@ -250,19 +207,12 @@ test(
       assert.ok(cells.length >= 8 && cells.every(Boolean), 'every cell of a bet row fits at 360 px');
       await bob.evaluate(() => window.scrollTo(0, 0));
       await shot(bob, 'player-phone-360.png');
-      assert.deepEqual(pageErrors, [], 'no script errors on the pages');
+      assert.deepEqual(chromium.pageErrors, [], 'no script errors on the pages');
     } catch (err) {
-      await Promise.all(
-        pages.map((p, i) =>
-          p
-            .screenshot({ path: path.join(SHOTS, `player-failure-${i}.png`), fullPage: true })
-            .catch(() => undefined),
-        ),
-      );
+      await failureShots(chromium.pages, (i) => `player-failure-${i}.png`);
       throw err;
     } finally {
-      await browser.close();
-      await rm(profile, { recursive: true, force: true });
+      await chromium.close();
       await service.stop();
     }
   },

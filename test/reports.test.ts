@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createUser } from '../src/auth/users.ts';
-import { voidRoundInDb } from '../src/betting/settle.ts';
+import { voidRoundInDb } from '../src/betting/settlement-writes.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { reconciliation } from '../src/reports/ledger-reports.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';

@@ -3,13 +3,7 @@
 // requester's own approval is refused; a second operator carries it out; support suspends a
 // player; the operator changes a role and reads the audit log. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
 import { createUser } from '../src/auth/users.ts';
 import { closeRound } from '../src/betting/rounds.ts';
 import { localHub } from '../src/bus/events.ts';
@@ -17,15 +11,20 @@ import { buildDeps } from '../src/cli/runtime.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { buildApp } from '../src/http/app.ts';
 import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
-import { waitText } from './helpers/browser.ts';
+import {
+  apiClient,
+  browserSkip,
+  failureShots,
+  launchChromium,
+  loginAdmin,
+  shot,
+  waitText,
+} from './helpers/browser.ts';
 import { recordContract } from './helpers/contract.ts';
 import { createTestDatabase } from './helpers/db.ts';
-import { requireDependency } from './helpers/env.ts';
 import { freshRound, roundStatus } from './helpers/rounds.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results');
-const skip = requireDependency('Chromium', existsSync(CHROMIUM));
+const skip = browserSkip();
 
 test('roles, four eyes and suspension on the operator page', { skip, timeout: 120_000 }, async () => {
   const db = await createTestDatabase();
@@ -33,47 +32,16 @@ test('roles, four eyes and suspension on the operator page', { skip, timeout: 12
   const app = await buildApp(deps);
   const contract = recordContract(app);
   const base = `http://127.0.0.1:${await listenOnLoopback(app)}`;
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
-  await mkdir(SHOTS, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-sync',
-      `--crash-dumps-dir=${profile}`,
-    ],
-  });
-  const pageErrors: string[] = [];
-  const pages: Page[] = [];
-  const api = async (method: string, url: string, token?: string, body?: unknown) => {
-    const res = await fetch(`${base}${url}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const chromium = await launchChromium();
+  const api = apiClient(base);
   const staff = async (role: 'operator' | 'support') => {
     const name = uniqueName(role.slice(0, 3));
     await createUser(db.pool, name, 'staff-password-1', role);
     return name;
   };
   const login = async (name: string, visible: string) => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.setDefaultTimeout(15_000);
-    pages.push(page);
-    await page.goto(`${base}/admin`);
-    await page.fill('#username', name);
-    await page.fill('#password', 'staff-password-1');
-    await page.click('#login');
+    const page = await chromium.newPage({ width: 1200, height: 1000 });
+    await loginAdmin(page, base, name, 'staff-password-1');
     await page.waitForSelector(`${visible}:not([hidden])`);
     return page;
   };
@@ -127,7 +95,7 @@ test('roles, four eyes and suspension on the operator page', { skip, timeout: 12
     await a.waitForSelector(`#approvals tr[data-approval-id="${approvalId}"]`);
     await a.click(`#approvals tr[data-approval-id="${approvalId}"] button:text("Approve")`);
     await waitText(a, '#approvals-card-msg', /different operator/);
-    await a.screenshot({ path: path.join(SHOTS, 'admin-approvals-waiting.png'), fullPage: true });
+    await shot(a, 'admin-approvals-waiting.png');
 
     const b = await login(second, '#approvals-card');
     await b.fill('#approval-reason', 'seed chain checked');
@@ -149,7 +117,7 @@ test('roles, four eyes and suspension on the operator page', { skip, timeout: 12
     await s.waitForSelector(`#suspensions tr[data-user-id="${player.userId}"]`);
     const refused = await api('POST', '/v1/wallet/withdrawals', player.token, { amount: 100 });
     assert.equal(refused.body.error.code, 'SUSPENDED');
-    await s.screenshot({ path: path.join(SHOTS, 'admin-suspensions.png'), fullPage: true });
+    await shot(s, 'admin-suspensions.png');
 
     await b.reload();
     await b.waitForSelector('#staff tr[data-user-id]');
@@ -164,20 +132,13 @@ test('roles, four eyes and suspension on the operator page', { skip, timeout: 12
       '#audit-log',
       /player\.suspend[\s\S]*approval\.approve|approval\.approve[\s\S]*player\.suspend|role\.grant/,
     );
-    await b.screenshot({ path: path.join(SHOTS, 'admin-roles.png'), fullPage: true });
-    assert.deepEqual(pageErrors, []);
+    await shot(b, 'admin-roles.png');
+    assert.deepEqual(chromium.pageErrors, []);
   } catch (err) {
-    await Promise.all(
-      pages.map((p, i) =>
-        p
-          .screenshot({ path: path.join(SHOTS, `roles-failure-${i}.png`), fullPage: true })
-          .catch(() => undefined),
-      ),
-    );
+    await failureShots(chromium.pages, (i) => `roles-failure-${i}.png`);
     throw err;
   } finally {
-    await browser.close();
-    await rm(profile, { recursive: true, force: true });
+    await chromium.close();
     await app.close();
     await db.drop();
     assert.deepEqual(contract.violations, [], 'answers that break the API contract');

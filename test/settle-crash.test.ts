@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { closeRound } from '../src/betting/rounds.ts';
-import { settleChunkById } from '../src/betting/settle-chunks.ts';
+import { settleChunkById } from '../src/betting/settlement-chunks.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { finalPass } from '../src/workers/final-pass.ts';

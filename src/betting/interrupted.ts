@@ -8,7 +8,7 @@ import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { AppError } from '../errors.ts';
 import type { SeedChains } from './seed-chains.ts';
-import { voidRoundInDb, type SettledRound } from './settle.ts';
+import { voidRoundInDb, type SettledRound } from './settlement-writes.ts';
 
 // Unfinished rounds past the deadline whose settlement has paid nothing yet, oldest first.
 const OVERDUE = `

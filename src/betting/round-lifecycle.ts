@@ -5,11 +5,11 @@
 // (rounds_guard refuses anything else as round_status_transition, docs/invariants.md). Each
 // transition below is the write alone; its caller decides when it is due and holds its locks
 // (lock order in docs/architecture.md):
-//   open      rounds.ts openRound         scheduler, under the scheduler session lock
-//   close     rounds.ts closeRound        exclusive round state lock (waits for bets in flight)
-//   settling  workers/final-pass.ts       rounds row FOR UPDATE SKIP LOCKED, round match lock
-//   settled   settle-chunks.ts planOrFinish  rounds row FOR UPDATE, every chunk settled
-//   void      settle.ts voidRoundInDb     exclusive round state lock, rounds row FOR UPDATE
+//   open      rounds.ts openRound                  scheduler, under the scheduler session lock
+//   close     rounds.ts closeRound                 exclusive round state lock (waits for bets in flight)
+//   settling  workers/final-pass.ts                rounds row FOR UPDATE SKIP LOCKED, round match lock
+//   settled   settlement-chunks.ts planOrFinish    rounds row FOR UPDATE, every chunk settled
+//   void      settlement-writes.ts voidRoundInDb   exclusive round state lock, rounds row FOR UPDATE
 // A final round (SETTLED or VOID) has its round_totals deltas folded in the same transaction.
 // Every write must find its round (the caller holds its row or its state lock): none found is a
 // MissingRowError naming the transition, never a silent no-op.

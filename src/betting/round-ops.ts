@@ -9,7 +9,7 @@ import { amountJson, idJson } from '../ledger/json.ts';
 import type { OperationContext, OperationResult } from '../ledger/transaction-service.ts';
 import { roundStateLock } from './locks.ts';
 import type { SeedChains } from './seed-chains.ts';
-import { voidRoundInDb, type SettledRound } from './settle.ts';
+import { voidRoundInDb, type SettledRound } from './settlement-writes.ts';
 
 export type RoundOperation = {
   type: 'voidRound';

@@ -4,7 +4,7 @@
 // never disagree with what settlement pays.
 import type { GameConfigValues } from './game-config.ts';
 import { matchBets } from './matching.ts';
-import { settleRound } from './settlement.ts';
+import { settleRound } from './settlement-rule.ts';
 
 export interface RulesInput extends GameConfigValues {
   /** The configuration version; null for a database whose configuration was never seeded. */

@@ -13,7 +13,7 @@ import {
 } from '../betting/rounds.ts';
 import { termsToOpen } from '../betting/game-config.ts';
 import type { SeedChains } from '../betting/seed-chains.ts';
-import { voidRoundInDb } from '../betting/settle.ts';
+import { voidRoundInDb } from '../betting/settlement-writes.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { startLoop, type Worker } from './loop.ts';

@@ -14,8 +14,8 @@ import {
   planOrFinish,
   settleChunkInDb,
   type RoundStep,
-} from '../betting/settle-chunks.ts';
-import type { SettledRound } from '../betting/settle.ts';
+} from '../betting/settlement-chunks.ts';
+import type { SettledRound } from '../betting/settlement-writes.ts';
 import type { EventHub, LiveEvent } from '../bus/events.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../observability/logger.ts';

@@ -3,7 +3,7 @@
 import type { Fill, IncomingBet } from '../../src/betting/matching.ts';
 import { closeRound, openRound } from '../../src/betting/rounds.ts';
 import type { SeedChains } from '../../src/betting/seed-chains.ts';
-import { settleRound, type RoundSettlement } from '../../src/betting/settlement.ts';
+import { settleRound, type RoundSettlement } from '../../src/betting/settlement-rule.ts';
 import type { Pool } from '../../src/db/pool.ts';
 import { withTransaction } from '../../src/db/transaction.ts';
 

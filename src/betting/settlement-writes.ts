@@ -1,7 +1,8 @@
+// The database writes of settlement (the pure rule that computes it is settlement-rule.ts).
 // Writing a computed settlement (per-player rows and transfers, per-bet results) and voiding a
 // round. Each (round, player) gets one round_settlements row and at most one payout and one
 // commission transfer, all under unique keys (I5), whichever worker, chunk or void writes them.
-// Settlement in chunks of players is in settle-chunks.ts; a void (round row FOR UPDATE) either
+// Settlement in chunks of players is in settlement-chunks.ts; a void (round row FOR UPDATE) either
 // goes before the chunks, which then find the round VOID, or finds settlement begun and refuses.
 import type { Queryable } from '../db/pool.ts';
 import { appError } from '../errors.ts';
@@ -10,7 +11,7 @@ import { roundStateLock } from './locks.ts';
 import { markVoid, type VoidReason } from './round-lifecycle.ts';
 import { unrevealedSeed } from './rounds.ts';
 import type { SeedChains } from './seed-chains.ts';
-import { voidRound, type RoundSettlement, type SettleBet } from './settlement.ts';
+import { voidRound, type RoundSettlement, type SettleBet } from './settlement-rule.ts';
 
 export interface SettledRound {
   roundId: bigint;

@@ -12,7 +12,7 @@ import {
   type RoundSettlement,
   type SettleBet,
   type SettleMatch,
-} from './settlement.ts';
+} from './settlement-rule.ts';
 import { arbitraryBets, loadSettlementScenarios, SIDES } from './vectors.test-helper.ts';
 
 const sum = (values: readonly bigint[]): bigint => values.reduce((a, b) => a + b, 0n);

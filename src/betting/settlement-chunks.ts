@@ -1,15 +1,15 @@
 // Settlement in chunks of players (migration 0007): a plan cuts a SETTLING round's players into
-// user-id ranges, each chunk is one transaction that pays the players of its range (settle.ts
-// writes them) and marks the chunk settled in the same commit, and a last transaction sets the
-// round SETTLED after asserting paid + commission == staked - cancelled, which the escrow
-// trigger checks again at commit (I6, docs/invariants.md). Chunks hold the round row FOR
-// SHARE, so a void (FOR UPDATE) is strictly before or after each of them.
+// user-id ranges, each chunk is one transaction that pays the players of its range
+// (settlement-writes.ts writes them) and marks the chunk settled in the same commit, and a last
+// transaction sets the round SETTLED after asserting paid + commission == staked - cancelled,
+// which the escrow trigger checks again at commit (I6, docs/invariants.md). Chunks hold the round
+// row FOR SHARE, so a void (FOR UPDATE) is strictly before or after each of them.
 import type { Queryable } from '../db/pool.ts';
 import { faultPause } from '../faults.ts';
 import type { ChunkRange } from './quarantine.ts';
 import { markSettled } from './round-lifecycle.ts';
-import { BET_COLUMNS, loadBets, record, type SettledRound } from './settle.ts';
-import { assertSettlementBalances, settleBooked } from './settlement.ts';
+import { BET_COLUMNS, loadBets, record, type SettledRound } from './settlement-writes.ts';
+import { assertSettlementBalances, settleBooked } from './settlement-rule.ts';
 
 /** Players per settlement chunk unless SETTLE_CHUNK_PLAYERS says otherwise. */
 export const DEFAULT_CHUNK_PLAYERS = 2000;
