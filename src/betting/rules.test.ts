@@ -70,7 +70,7 @@ test('the document states the version, the limits and the deadline it was made f
   assert.equal(doc.commissionPercent, 2.5);
   const text = (id: string) => doc.sections.find((s) => s.id === id)!.text.join(' ');
   assert.match(text('commission'), /2\.50% \(250 basis points\)/);
-  assert.match(text('limits'), /between 10 and 1000000 minor units/);
+  assert.match(text('limits'), /between 0\.10 and 10000\.00 \(10 and 1000000 minor units\)/);
   assert.match(text('interruption'), /600 seconds after its scheduled close/);
   assert.match(text('round'), /30 seconds/);
 });

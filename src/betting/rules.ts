@@ -66,6 +66,8 @@ export function commissionExample(v: GameConfigValues) {
 }
 
 const pct = (bps: bigint) => `${bps / 100n}.${(bps % 100n).toString().padStart(2, '0')}%`;
+/** Minor units as the pages show money: major units with two decimals. */
+const major = (minor: bigint) => `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}`;
 
 /** The rules of one configuration version as JSON: values, sections of text, the example. */
 export function rulesDocument(v: RulesInput) {
@@ -76,7 +78,7 @@ export function rulesDocument(v: RulesInput) {
       id: 'round',
       title: 'Rounds',
       text: [
-        `Each round has two sides, ${a} and ${b}. A round accepts bets for ${v.roundSeconds} seconds (OPEN), then closes: no new bets, a final matching pass, then settlement. The next round opens when the previous one closes.`,
+        `Each round has two sides, ${a} and ${b}. A round accepts bets for ${v.roundSeconds} seconds (OPEN), then closes: no new bets, a final matching pass, then settlement. The next round opens a few seconds after the previous one closes, once its result has been shown.`,
         'Amounts are whole minor units (cents). A bet moves its stake from your wallet to the round at once.',
       ],
     },
@@ -133,7 +135,7 @@ export function rulesDocument(v: RulesInput) {
       id: 'limits',
       title: 'Limits',
       text: [
-        `A bet is between ${v.minBet} and ${v.maxBet} minor units. The limits of the configuration version a round opened under apply to the whole round; a change applies from the next round that opens.`,
+        `A bet is between ${major(v.minBet)} and ${major(v.maxBet)} (${v.minBet} and ${v.maxBet} minor units). The limits of the configuration version a round opened under apply to the whole round; a change applies from the next round that opens.`,
       ],
     },
     {
