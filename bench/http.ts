@@ -9,7 +9,7 @@
 //    one JSON object as the last stdout line. Progress goes to stderr.
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
-import { runAudit, formatAudit } from '../src/audit.ts';
+import { runAudit, formatAudit } from '../src/verify-run.ts';
 import { sleep } from '../test/helpers/util.ts';
 import { dbLimit, preparePlayers } from './http-db.ts';
 import { runStep, type Target } from './http-load.ts';

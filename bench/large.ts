@@ -14,7 +14,7 @@
 // Results go to stdout, docs/benchmarks.md (between its large-bench markers) and, with --json,
 // one JSON object as the last stdout line. Progress goes to stderr.
 import { randomBytes } from 'node:crypto';
-import { runAudit, formatAudit } from '../src/audit.ts';
+import { runAudit, formatAudit } from '../src/verify-run.ts';
 import { openRound, closeRound } from '../src/betting/rounds.ts';
 import { localHub } from '../src/bus/events.ts';
 import { buildDeps, type Runtime } from '../src/cli/runtime.ts';

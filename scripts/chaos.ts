@@ -1,7 +1,7 @@
 // `npm run chaos [-- --seconds 300 --players 100]`: the chaos run against a local fleet.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatAudit } from '../src/audit.ts';
+import { formatAudit } from '../src/verify-run.ts';
 import { runChaos } from './lib/chaos.ts';
 import { provideInfra } from './lib/infra.ts';
 

@@ -15,8 +15,8 @@ import { SeedChains } from '../src/betting/seed-chains.ts';
 import { listMigrations, migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
 import { withTransaction } from '../src/db/transaction.ts';
-import { runAudit } from '../src/audit.ts';
-import { seedChainsHold } from '../src/betting/verify-fairness.ts';
+import { runAudit } from '../src/verify-run.ts';
+import { seedChainsHold } from '../src/betting/fairness-checks.ts';
 import type { Pool } from '../src/db/pool.ts';
 import { withDatabase } from './helpers/env.ts';
 

@@ -2,7 +2,7 @@
 // and deposits are idempotent on their reference.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
+import { runAudit } from '../src/verify-run.ts';
 import { pruneIdempotencyKeys } from '../src/ledger/idempotency.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { guardBalance } from './helpers/ledger.ts';

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
+import { runAudit } from '../src/verify-run.ts';
 import {
   detachRoundRange,
   ensurePartitions,

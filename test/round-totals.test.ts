@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
+import { runAudit } from '../src/verify-run.ts';
 import { closeRound } from '../src/betting/rounds.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { finalPass } from '../src/workers/final-pass.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
+import { runAudit } from '../src/verify-run.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { projectAll } from './helpers/ledger.ts';
 

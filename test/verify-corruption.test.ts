@@ -7,7 +7,7 @@
 // checkpoint is, by design, caught only by a full run (`verify --full`); those cases say so.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { runAudit, type AuditReport } from '../src/audit.ts';
+import { runAudit, type AuditReport } from '../src/verify-run.ts';
 import { closeRound, openRound } from '../src/betting/rounds.ts';
 import { SeedChains } from '../src/betting/seed-chains.ts';
 import { withTransaction } from '../src/db/transaction.ts';

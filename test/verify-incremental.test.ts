@@ -1,4 +1,4 @@
-// The audit proves what is new since its checkpoint (migrations/0017, src/audit.ts): after a
+// The audit proves what is new since its checkpoint (migrations/0017, src/verify-run.ts): after a
 // full run an incremental one reads nothing old; new corruption is caught and old corruption
 // only by `full`; a failing run never moves the checkpoint; a transfer that commits after a
 // later one is not skipped (the projection's (txid, id) order below pg_snapshot_xmin); and the
@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { runAudit, allChecks, type AuditReport } from '../src/audit.ts';
-import { lastFullRun } from '../src/audit-checkpoint.ts';
+import { runAudit, allChecks, type AuditReport } from '../src/verify-run.ts';
+import { lastFullRun } from '../src/verify-checkpoint.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { createPool } from '../src/db/pool.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';

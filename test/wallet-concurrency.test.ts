@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { runAudit } from '../src/audit.ts';
+import { runAudit } from '../src/verify-run.ts';
 import { TokenService } from '../src/auth/tokens.ts';
 import { createUser } from '../src/auth/users.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';

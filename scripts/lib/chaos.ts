@@ -3,7 +3,7 @@
 // empty restart of Redis. At the end every bet answered 202 must exist, every round must be
 // settled exactly once, and every invariant must hold.
 import { randomInt } from 'node:crypto';
-import { runAudit, type AuditReport } from '../../src/audit.ts';
+import { runAudit, type AuditReport } from '../../src/verify-run.ts';
 import { TokenService } from '../../src/auth/tokens.ts';
 import { randomBytes } from 'node:crypto';
 import { createUser } from '../../src/auth/users.ts';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { formatAudit, runAudit } from '../audit.ts';
+import { formatAudit, runAudit } from '../verify-run.ts';
 import { generatePassword } from '../auth/passwords.ts';
 import { SessionTokens } from '../auth/sessions.ts';
 import { TokenService } from '../auth/tokens.ts';

@@ -1,6 +1,6 @@
 // Wiring shared by every command: config, logger, the database (given or embedded),
 // migrations, and the services built on them.
-import { runAudit } from '../audit.ts';
+import { runAudit } from '../verify-run.ts';
 import { SessionTokens } from '../auth/sessions.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';

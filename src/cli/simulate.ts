@@ -1,7 +1,7 @@
 // `colorbet simulate`: wiring of the simulator with a progress bar, a summary from the
 // database, and the audit at the end.
 import cliProgress from 'cli-progress';
-import { runAudit, formatAudit } from '../audit.ts';
+import { runAudit, formatAudit } from '../verify-run.ts';
 import { generatePassword } from '../auth/passwords.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { resolveAuthSecret } from '../auth/secret.ts';

@@ -6,7 +6,7 @@ import type { Pool } from '../db/pool.ts';
 import type { ReadPool } from '../db/read-pool.ts';
 import type { MoneyService } from '../money.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { AuditReport } from '../audit.ts';
+import type { AuditReport } from '../verify-run.ts';
 import type { EventHub } from '../bus/events.ts';
 import type { RedisClient } from '../bus/redis.ts';
 
@@ -30,7 +30,7 @@ export interface AppDeps {
   sessions: SessionTokens;
   events: EventHub;
   metrics: Metrics;
-  /** Incremental from the checkpoint unless `full` (src/audit.ts). */
+  /** Incremental from the checkpoint unless `full` (src/verify-run.ts). */
   audit: (options?: { full?: boolean }) => Promise<AuditReport>;
   readiness: () => Promise<ReadinessCheck[]>;
   /** With REDIS_URL: shared rate-limit counters. */

@@ -1,7 +1,7 @@
 // Exports the state of rounds (for "money flow stalled" alerts) and runs the audit
 // periodically so that a failing invariant pages someone. Runs with the scheduler role.
-import { allChecks, type AuditReport } from '../audit.ts';
-import { lastFullRun } from '../audit-checkpoint.ts';
+import { allChecks, type AuditReport } from '../verify-run.ts';
+import { lastFullRun } from '../verify-checkpoint.ts';
 import { QUARANTINED_ROUNDS } from '../betting/quarantine.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../observability/logger.ts';

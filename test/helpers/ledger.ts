@@ -1,7 +1,7 @@
 // Small helpers for the money suites: the ledger tables (read-only, plain SQL), the projection
 // caught up and the audit. Child processes (the colorbet command) are in ./process.ts.
 import assert from 'node:assert/strict';
-import { runAudit } from '../../src/audit.ts';
+import { runAudit } from '../../src/verify-run.ts';
 import type { Pool } from '../../src/db/pool.ts';
 import { catchUp, projectionLag } from '../../src/ledger/projection.ts';
 import { sleep } from './util.ts';

@@ -1,6 +1,8 @@
+// A check set, with the shape every check set shares (Check, offending, checkResult), run by
+// src/verify-run.ts.
 // Invariant checks over the ledger (I1-I4, I7, I8; each rule, its database guard and its tests
 // are in docs/invariants.md). Each check is one entry: a query that returns offending rows (so a
-// report says exactly what is wrong), run over a scope that the audit (src/audit.ts) gives it:
+// report says exactly what is wrong), run over a scope that the audit (src/verify-run.ts) gives it:
 // everything (`verify --full`), or only what is new since the checkpoint of the last run that
 // found everything holding (docs/partitioning.md).
 import type { Pool, Queryable } from '../db/pool.ts';

@@ -1,12 +1,13 @@
+// The runner of the invariant checks (the check sets are the *-checks.ts files it imports):
 // `colorbet verify`, the periodic audit and GET /v1/admin/audit: every invariant check, one
 // report. A run proves what is new since the checkpoint of the last run that held (or
 // everything with `full`, or when there is no checkpoint yet) in one REPEATABLE READ snapshot,
 // and advances the checkpoint in the same transaction only when every check held.
-import { advanceCheckpoint, readCheckpoint, scopeRun, type Position } from './audit-checkpoint.ts';
-import { bettingChecks } from './betting/verify.ts';
+import { advanceCheckpoint, readCheckpoint, scopeRun, type Position } from './verify-checkpoint.ts';
+import { bettingChecks } from './betting/game-checks.ts';
 import type { Pool, PoolClient } from './db/pool.ts';
-import { checkResult, ledgerChecks, type Check, type CheckResult } from './ledger/verify.ts';
-import { transferKeysComplete } from './ledger/verify-keys.ts';
+import { checkResult, ledgerChecks, type Check, type CheckResult } from './ledger/ledger-checks.ts';
+import { transferKeysComplete } from './ledger/transfer-key-checks.ts';
 import { oneRow } from './db/rows.ts';
 
 export interface AuditReport {

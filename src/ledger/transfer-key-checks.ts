@@ -1,10 +1,11 @@
+// A check set of one, run by src/verify-run.ts.
 // Check K: I5 on a partitioned ledger (migration 0015). The exactly-once keys of transfers live in
 // transfer_keys, written by the statement trigger transfers_claim_keys; this proves the trigger is
 // in force, every transfer holds the key its kind claims (colorbet_transfer_key, the one
 // definition shared with the trigger), every key names a transfer, and a stake or cancel refund is
 // keyed under its bet's own round. Keys of rounds archived by `colorbet partitions detach` left
 // with their partitions and are not looked for.
-import { offending, type Check } from './verify.ts';
+import { offending, type Check } from './ledger-checks.ts';
 
 export const transferKeysComplete: Check = {
   id: 'transfer-keys',

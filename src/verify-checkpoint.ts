@@ -1,10 +1,11 @@
+// The checkpoint of the check runner (src/verify-run.ts).
 // Where the audit has proved the ledger up to (migrations/0017_verify_checkpoints.sql): read
 // at the start of a run to scope it, advanced at its end, in the same transaction, only when
 // every check held. Transfers are taken in the projection's commit-safe (txid, id) order and
 // only from transactions older than every one still running (src/ledger/projection.ts), so a
 // transfer with a lower id that commits after the run is still proved by the next one.
 import type { Pool, Queryable } from './db/pool.ts';
-import { rowValue, type Check, type VerifyScope } from './ledger/verify.ts';
+import { rowValue, type Check, type VerifyScope } from './ledger/ledger-checks.ts';
 import { oneRow } from './db/rows.ts';
 
 export interface Checkpoint {

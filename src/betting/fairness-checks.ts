@@ -1,10 +1,11 @@
+// A check set of one, run by src/verify-run.ts.
 // The fairness check of `colorbet verify`: every round belongs to a seed chain and published the
 // hash the chain commits it to (the chain's commitment for its first round, else the seed the
 // round before revealed, since seed n-1 = sha256(seed n)); every revealed seed hashes to its
 // round's hash and to the seed revealed one round earlier in the chain; every result is the one
 // its seed gives. Triggers refuse each of these as it happens (migrations 0003 and 0016); this
 // finds rows changed around them.
-import { offending, type Check } from '../ledger/verify.ts';
+import { offending, type Check } from '../ledger/ledger-checks.ts';
 
 export const seedChainsHold: Check = {
   id: 'seed-chains',

@@ -1,13 +1,14 @@
+// A check set, run by src/verify-run.ts.
 // Invariant checks over rounds, bets, matches and settlements (I5, I6, I9 and the game's own
 // consistency: M, R; docs/invariants.md). Like the ledger checks, each query returns the
 // offending rows. They are scoped by round: a full run proves every round; an incremental run
 // proves the rounds final since the checkpoint, the rounds still in play, and final rounds that
-// fresh transfers touch (src/audit.ts builds that list). A final round's rows never change again
+// fresh transfers touch (src/verify-run.ts builds that list). A final round's rows never change again
 // (rounds_guard, bets_guard, the append-only triggers), so a round proved once stays proved
 // until --full.
 
-import { offending, type Check } from '../ledger/verify.ts';
-import { seedChainsHold } from './verify-fairness.ts';
+import { offending, type Check } from '../ledger/ledger-checks.ts';
+import { seedChainsHold } from './fairness-checks.ts';
 
 export const exactlyOnceSettlement: Check = {
   id: 'exactly-once',
