@@ -44,14 +44,14 @@ export type RouteModule = (app: FastifyInstance, deps: AppDeps, guard: ReturnTyp
 
 export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): Promise<FastifyInstance> {
   const app = Fastify({
-    // One audit line per money operation (http/money.ts) instead of two lines per request.
+    // One audit line per money operation (http/submit-money.ts) instead of two lines per request.
     ...(deps.config.logLevel === 'silent'
       ? {}
       : { loggerInstance: createLogger(deps.config.logLevel, deps.config.logFormat) as FastifyBaseLogger }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     // Ours, always: the id goes into the ledger's request_id, so a client must not choose it.
-    // A client's own X-Request-Id is logged as clientRequestId (http/money.ts).
+    // A client's own X-Request-Id is logged as clientRequestId (http/submit-money.ts).
     genReqId: () => randomUUID(),
     // X-Forwarded-For is believed only from the proxies in TRUST_PROXY.
     trustProxy: deps.config.trustProxy.length ? [...deps.config.trustProxy] : false,
@@ -75,7 +75,7 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
       reply.elapsedTime / 1000,
     );
     // The access log: one line per request at debug (money operations have their own line at
-    // info, http/money.ts). The path without its query, which may carry a token.
+    // info, http/submit-money.ts). The path without its query, which may carry a token.
     if (req.log.level === 'debug' || req.log.level === 'trace') {
       req.log.debug(
         {

@@ -30,7 +30,7 @@ export const bearer = [{ bearer: [] }];
 /**
  * The Idempotency-Key header of a money request, declared as the route treats it: required
  * (a request without it is 400 IDEMPOTENCY_KEY_REQUIRED) or optional (replay protection when
- * given). Its format is checked by http/money.ts, which says the rule in words.
+ * given). Its format is checked by http/submit-money.ts, which says the rule in words.
  */
 export const idempotencyHeaders = (required: boolean) =>
   ({

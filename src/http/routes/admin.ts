@@ -6,7 +6,7 @@ import { fourEyesAbove, roundStakes } from '../../backoffice/four-eyes.ts';
 import { AppError, appError } from '../../errors.ts';
 import type { Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { submitMoney } from '../money.ts';
+import { submitMoney } from '../submit-money.ts';
 import { page, ref } from '../responses.ts';
 import { amount, bearer, cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
 import { answerWithApproval, approvalRequested } from './approvals.ts';

@@ -6,7 +6,7 @@ import { listApprovals, requestApproval, type ApprovalRequest } from '../../back
 import { idJson } from '../../ledger/json.ts';
 import { currentUser, type Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { submitMoney } from '../money.ts';
+import { submitMoney } from '../submit-money.ts';
 import { bearer, cursorQuery, idParam, parseCursor, parseId } from '../schemas.ts';
 import { emptyBodyAsObject, reasonBody } from './reason.ts';
 

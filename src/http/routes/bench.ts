@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../auth.ts';
 import type { Guards } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { idempotencyClaim } from '../money.ts';
+import { idempotencyClaim } from '../submit-money.ts';
 import { bearer } from '../schemas.ts';
 import { betBody } from './bets.ts';
 

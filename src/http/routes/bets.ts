@@ -4,7 +4,7 @@ import { AppError, appError } from '../../errors.ts';
 import type { Guards } from '../auth.ts';
 import { currentUser } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { submitMoney } from '../money.ts';
+import { submitMoney } from '../submit-money.ts';
 import { page, ref } from '../responses.ts';
 import {
   amount,

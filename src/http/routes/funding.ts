@@ -16,7 +16,7 @@ import {
 import type { Guards } from '../auth.ts';
 import { currentUser } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { submitMoney } from '../money.ts';
+import { submitMoney } from '../submit-money.ts';
 import { page, ref } from '../responses.ts';
 import { amount, bearer, cursorQuery, parseCursor } from '../schemas.ts';
 

@@ -3,7 +3,7 @@ import { getWallet, listEntries } from '../../ledger/queries.ts';
 import type { Guards } from '../auth.ts';
 import { currentUser } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { submitMoney } from '../money.ts';
+import { submitMoney } from '../submit-money.ts';
 import { page, ref } from '../responses.ts';
 import { amount, bearer, cursorQuery, idempotencyHeaders, parseCursor } from '../schemas.ts';
 

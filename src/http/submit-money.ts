@@ -1,6 +1,7 @@
-// Routes hand money operations to the transaction service through here: the
-// Idempotency-Key header becomes a claim scoped to the caller, and the outcome becomes
-// the HTTP answer (a replay answers exactly as the first time).
+// Submitting a money operation from an HTTP request (submitMoney): routes hand their operations to
+// the transaction service (src/money.ts) through here; the Idempotency-Key header becomes a claim
+// scoped to the caller, and the outcome becomes the HTTP answer (a replay answers exactly as the
+// first time).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appError } from '../errors.ts';
 import { requestFingerprint, type IdempotencyClaim } from '../ledger/idempotency.ts';
