@@ -1,4 +1,5 @@
-// Operator round actions for the transaction service. A void is audited in its own
+// Transaction-service handlers for rounds (*-ops.ts, docs/architecture.md "Naming"): an
+// operator's void, direct or approved. A void is audited in its own
 // transaction; an operator's direct void (no second operator) is refused once the round has
 // closed and revealed its result, whatever the route saw before (issue 13: a void after the
 // reveal needs a second operator's approval, backoffice/approval-ops.ts).

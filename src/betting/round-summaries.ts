@@ -1,5 +1,5 @@
-// Totals of many rounds in one query, for the operator's round table (one page of history
-// must not cost one query per round).
+// The read model of many rounds: totals of a page of rounds in one query, for the operator's
+// round table (one page of history must not cost one query per round). Reads only.
 import type { Queryable } from '../db/pool.ts';
 import type { SideTotals } from './rounds.ts';
 

@@ -1,4 +1,5 @@
-// Rounds as the API, the web page and the CLI show them, and the fairness proof of a round.
+// The read model of one round (*-view.ts, docs/architecture.md "Naming"): a round as the API,
+// the web page and the CLI show it (roundJson), and its fairness proof. Reads only.
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
 import { amountJson, idJson } from '../ledger/json.ts';

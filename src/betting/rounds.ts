@@ -1,6 +1,7 @@
-// Opening and closing rounds (their status writes are in round-lifecycle.ts): the hash a round
-// publishes as it opens, the seed it reveals as it closes (result fixed by the HMAC rule,
-// re-checked by a trigger), and reads for the API. Seeds are derived in process
+// The round's own SQL: opening and closing a round, and reading rounds. Its status writes are in
+// round-lifecycle.ts; this computes what goes with them: the hash a round publishes as it opens,
+// the seed it reveals as it closes (result fixed by the HMAC rule, re-checked by a trigger), and
+// the plain reads (getRound, currentRound, listRounds, roundTotals). Seeds are derived in process
 // (seed-chains.ts); the database holds none before its reveal.
 import type { Queryable } from '../db/pool.ts';
 import { ensureRoundEscrow } from '../ledger/accounts.ts';
