@@ -4,27 +4,31 @@
 // downloads one as CSV; sees the integrity flags. An auditor sees the reports and rounds but
 // not player data. Money on screen is in major units only. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createUser } from '../src/auth/users.ts';
 import { listenOnLoopback, startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
-import { until, waitText } from './helpers/browser.ts';
-import { requireDependency } from './helpers/env.ts';
+import {
+  browserSkip,
+  failureShots,
+  launchChromium,
+  loginAdmin,
+  shot,
+  SHOTS,
+  until,
+  waitText,
+  type Chromium,
+} from './helpers/browser.ts';
 import { closeAndSettle, fundedPlayers, placeAll } from './helpers/game.ts';
 import { freshRound } from './helpers/rounds.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results');
-const skip = requireDependency('Chromium', existsSync(CHROMIUM));
+const skip = browserSkip();
 
 let t: TestApp;
 let base: string;
-let browser: Browser;
-let profile: string;
+let chromium: Chromium;
 const staff: Record<string, string> = {};
 let roundId: bigint;
 let players: { userId: number; username: string; token: string }[];
@@ -46,35 +50,22 @@ before(async () => {
   ]);
   await closeAndSettle(t, roundId);
   await freshRound(t.db.pool, t.deps.seeds);
-  profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-sync',
-      `--crash-dumps-dir=${profile}`,
-    ],
-  });
+  chromium = await launchChromium();
 });
 after(async () => {
   if (skip) return;
-  await browser?.close();
-  await rm(profile, { recursive: true, force: true });
+  await chromium?.close();
   await t.close();
 });
 
 async function login(role: 'operator' | 'auditor'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const context = await chromium.browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   page.on('pageerror', (err) => console.log(`# page error (${role}): ${err.message}`));
-  await page.goto(`${base}/admin`);
-  await page.fill('#username', staff[role]!);
-  await page.fill('#password', 'staff-password-1');
-  await page.click('#login');
+  await loginAdmin(page, base, staff[role]!, 'staff-password-1');
   return page;
 }
 
@@ -119,7 +110,7 @@ test(
         () => page.textContent('#player-entries'),
         (s) => /card-4242:/.test(s ?? ''),
       );
-      await page.screenshot({ path: path.join(SHOTS, 'admin-players.png'), fullPage: true });
+      await shot(page, 'admin-players.png');
 
       // The round's bets from the rounds table's button, with matches and settlement lines.
       await page.click(`#rounds tr[data-round-id="${roundId}"] button.bets`);
@@ -163,9 +154,7 @@ test(
       const text = await page.evaluate(() => document.body.innerText);
       assert.doesNotMatch(text, /minor/i);
     } catch (err) {
-      await page
-        .screenshot({ path: path.join(SHOTS, 'failure-admin-views.png'), fullPage: true })
-        .catch(() => undefined);
+      await failureShots([page], () => 'failure-admin-views.png');
       throw err;
     }
   },
@@ -179,11 +168,9 @@ test('an auditor sees the reports and rounds, not player data', { skip, timeout:
     assert.equal(await page.isHidden('#players-card'), true);
     assert.equal(await page.isHidden('#integrity-card'), true);
     assert.equal(await page.isVisible('#round-bets-card'), true);
-    await page.screenshot({ path: path.join(SHOTS, 'admin-auditor.png'), fullPage: true });
+    await shot(page, 'admin-auditor.png');
   } catch (err) {
-    await page
-      .screenshot({ path: path.join(SHOTS, 'failure-admin-auditor.png'), fullPage: true })
-      .catch(() => undefined);
+    await failureShots([page], () => 'failure-admin-auditor.png');
     throw err;
   }
 });

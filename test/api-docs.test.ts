@@ -2,17 +2,11 @@
 // too: this fails until they have them), headers are declared as the routes treat them, an
 // empty query parameter is absent, and "Try it out" in a real browser places a bet.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { openApiDocument, type OpenApiDocument } from '../scripts/lib/api-contract.ts';
 import { openApiPath, ROUTE_DOCS } from '../src/http/route-docs.ts';
 import { listenOnLoopback, startTestApp, type TestApp } from './helpers/app.ts';
-import { until } from './helpers/browser.ts';
-import { requireDependency } from './helpers/env.ts';
+import { browserSkip, launchChromium, shot, until } from './helpers/browser.ts';
 import { freshRound } from './helpers/rounds.ts';
 
 type Operation = {
@@ -20,8 +14,6 @@ type Operation = {
   description?: string;
   parameters?: { in: string; name: string; required?: boolean }[];
 };
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results');
 let doc: OpenApiDocument;
 let t: TestApp;
 
@@ -97,74 +89,54 @@ test('a required Idempotency-Key keeps its own error code; an empty query parame
   assert.equal(bad.body.error.code, 'VALIDATION');
 });
 
-test(
-  '"Try it out" in /docs places a bet',
-  { skip: requireDependency('Chromium', existsSync(CHROMIUM)), timeout: 120_000 },
-  async () => {
-    const player = await t.registerPlayer();
-    await t.deposit(player.userId, 10_000);
-    const roundId = await freshRound(t.db.pool, t.deps.seeds);
-    const base = `http://127.0.0.1:${await listenOnLoopback(t.app)}`;
-    const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
-    await mkdir(SHOTS, { recursive: true });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-sync',
-        `--crash-dumps-dir=${profile}`,
-      ],
-    });
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    try {
-      await page.goto(`${base}/docs`);
-      // Authorize with the player's token, as the document's introduction says.
-      await page.click('button.authorize');
-      await page.fill('.auth-container input[type=text]', player.token);
-      await page.click('.auth-container button.authorize');
-      await page.click('button.btn-done');
-      // POST /v1/bets: Try it out, the header and the body, Execute.
-      const block = page.locator('.opblock-post', { has: page.locator('[data-path="/v1/bets"]') });
-      await block.locator('.opblock-summary').first().click();
-      assert.match(
-        await block.locator('.opblock-description-wrapper').first().innerText(),
-        /Idempotency-Key/,
-      );
-      await block.locator('button.try-out__btn').click();
-      await block.locator('tr[data-param-name="idempotency-key"] input').fill(`docs-${Date.now()}`);
-      await block
-        .locator('textarea.body-param__text')
-        .fill(JSON.stringify({ roundId: Number(roundId), side: 'red', amount: 250 }));
-      await block.locator('button.execute').click();
-      const status = await until(
-        'the live response of POST /v1/bets',
-        () => block.locator('.live-responses-table tr.response .response-col_status').first().innerText(),
-        (text) => /\d{3}/.test(text),
-      );
-      await page.screenshot({ path: path.join(SHOTS, 'docs-try-it-out.png'), fullPage: true });
-      const body = await block
-        .locator('.live-responses-table tr.response .response-col_description pre')
-        .first()
-        .innerText();
-      assert.equal(status.trim(), '202', body);
-      assert.match(body, /"status": "PENDING"/);
-      const { rows } = await t.db.pool.query<{ amount: bigint }>(
-        'SELECT amount FROM bets WHERE user_id = $1',
-        [player.userId],
-      );
-      assert.deepEqual(
-        rows.map((r) => r.amount),
-        [250n],
-      );
-      assert.deepEqual(errors, [], 'errors in the page');
-    } finally {
-      await browser.close();
-      await rm(profile, { recursive: true, force: true });
-    }
-  },
-);
+test('"Try it out" in /docs places a bet', { skip: browserSkip(), timeout: 120_000 }, async () => {
+  const player = await t.registerPlayer();
+  await t.deposit(player.userId, 10_000);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const base = `http://127.0.0.1:${await listenOnLoopback(t.app)}`;
+  const chromium = await launchChromium();
+  // Playwright's own page: its default 30 s timeout, errors collected below.
+  const page = await chromium.browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  try {
+    await page.goto(`${base}/docs`);
+    // Authorize with the player's token, as the document's introduction says.
+    await page.click('button.authorize');
+    await page.fill('.auth-container input[type=text]', player.token);
+    await page.click('.auth-container button.authorize');
+    await page.click('button.btn-done');
+    // POST /v1/bets: Try it out, the header and the body, Execute.
+    const block = page.locator('.opblock-post', { has: page.locator('[data-path="/v1/bets"]') });
+    await block.locator('.opblock-summary').first().click();
+    assert.match(await block.locator('.opblock-description-wrapper').first().innerText(), /Idempotency-Key/);
+    await block.locator('button.try-out__btn').click();
+    await block.locator('tr[data-param-name="idempotency-key"] input').fill(`docs-${Date.now()}`);
+    await block
+      .locator('textarea.body-param__text')
+      .fill(JSON.stringify({ roundId: Number(roundId), side: 'red', amount: 250 }));
+    await block.locator('button.execute').click();
+    const status = await until(
+      'the live response of POST /v1/bets',
+      () => block.locator('.live-responses-table tr.response .response-col_status').first().innerText(),
+      (text) => /\d{3}/.test(text),
+    );
+    await shot(page, 'docs-try-it-out.png');
+    const body = await block
+      .locator('.live-responses-table tr.response .response-col_description pre')
+      .first()
+      .innerText();
+    assert.equal(status.trim(), '202', body);
+    assert.match(body, /"status": "PENDING"/);
+    const { rows } = await t.db.pool.query<{ amount: bigint }>('SELECT amount FROM bets WHERE user_id = $1', [
+      player.userId,
+    ]);
+    assert.deepEqual(
+      rows.map((r) => r.amount),
+      [250n],
+    );
+    assert.deepEqual(errors, [], 'errors in the page');
+  } finally {
+    await chromium.close();
+  }
+});

@@ -5,19 +5,20 @@
 // acknowledgement's time back, not by waiting), then takes a time-out. Screenshots go to
 // test-results/.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { listenOnLoopback, startTestApp, uniqueName } from './helpers/app.ts';
-import { textOf, waitText } from './helpers/browser.ts';
-import { requireDependency } from './helpers/env.ts';
+import { listenOnLoopback, startTestApp } from './helpers/app.ts';
+import {
+  browserSkip,
+  launchChromium,
+  registerOnPage,
+  shot,
+  SHOTS,
+  textOf,
+  waitText,
+} from './helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results');
-const skip = requireDependency('Chromium', existsSync(CHROMIUM));
+const skip = browserSkip();
 
 test(
   'a player sets limits, acknowledges a reality check and takes a time-out',
@@ -25,23 +26,11 @@ test(
   async () => {
     const t = await startTestApp();
     const base = `http://127.0.0.1:${await listenOnLoopback(t.app)}`;
-    const profile = await mkdtemp(path.join(os.tmpdir(), 'colorbet-chromium-'));
-    await mkdir(SHOTS, { recursive: true });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', `--crash-dumps-dir=${profile}`],
-    });
-    const pageErrors: string[] = [];
+    const chromium = await launchChromium();
     try {
-      const page = await (await browser.newContext({ viewport: { width: 1200, height: 1400 } })).newPage();
-      page.on('pageerror', (err) => pageErrors.push(err.message));
+      const page = await chromium.newPage({ width: 1200, height: 1400 });
       page.on('dialog', (d) => void d.accept()); // the confirm() before a time-out
-      page.setDefaultTimeout(15_000);
-      await page.goto(`${base}/`);
-      await page.fill('#username', uniqueName('pl'));
-      await page.fill('#password', 'password-123');
-      await page.click('#register');
+      await registerOnPage(page, base);
       await page.waitForSelector('#protection-card:not([hidden]) #limits-table');
       const userId = Number(/player #(\d+)/.exec(await textOf(page, '#who'))?.[1]);
       await t.deposit(userId, 10_000);
@@ -77,7 +66,7 @@ test(
       );
       await page.waitForSelector('#reality-check[open]');
       assert.match(await textOf(page, '#reality-text'), /playing for \d+ minutes.*net result of 0\.00/s);
-      await page.screenshot({ path: path.join(SHOTS, 'reality-check.png'), fullPage: true });
+      await shot(page, 'reality-check.png');
       await page.click('#reality-ack');
       await page.waitForSelector('#reality-check:not([open])', { state: 'attached' });
 
@@ -85,10 +74,9 @@ test(
       await page.click('#timeout-button');
       await waitText(page, '#protection-status', /Time-out until/);
       await page.locator('#protection-card').screenshot({ path: path.join(SHOTS, 'player-protection.png') });
-      assert.deepEqual(pageErrors, []);
+      assert.deepEqual(chromium.pageErrors, []);
     } finally {
-      await browser.close();
-      await rm(profile, { recursive: true, force: true });
+      await chromium.close();
       await t.close();
     }
   },
