@@ -9,13 +9,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createUser } from '../src/auth/users.ts';
 import { gameConfigSeed, seedGameConfig } from '../src/betting/game-config.ts';
-import { postgresHub } from '../src/bus/events.ts';
-import { buildDeps } from '../src/cli/runtime.ts';
-import { buildApp } from '../src/http/app.ts';
-import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
-import { recordContract } from './helpers/contract.ts';
-import { createTestDatabase } from './helpers/db.ts';
-import { startGameWorkers, waitUntil } from './helpers/game.ts';
+import { uniqueName } from './helpers/app.ts';
+import { waitUntil } from './helpers/game.ts';
 import {
   apiClient,
   browserSkip,
@@ -26,36 +21,20 @@ import {
   textOf,
   waitText,
 } from './helpers/browser.ts';
+import { startLiveService } from './helpers/live-service.ts';
 
 const skip = browserSkip();
 
-async function startService() {
-  const db = await createTestDatabase();
-  const runtime = testRuntime(db, {
-    AUTH_SECRET: 'browser-rules-secret-long-enough-0123456789',
-    ROUND_SECONDS: '3',
-    MIN_BET: '10',
-    RAKE_BPS: '200',
-  });
-  const events = await postgresHub(db.url, () => undefined);
-  const deps = await buildDeps(runtime, events);
-  await seedGameConfig(deps.pool, gameConfigSeed(deps.config));
-  const app = await buildApp(deps);
-  const contract = recordContract(app);
-  const base = `http://127.0.0.1:${await listenOnLoopback(app)}`;
-  const workers = startGameWorkers({ db, deps });
-  return {
-    db,
-    base,
-    stop: async () => {
-      await workers.stop();
-      await app.close();
-      await events.close();
-      await db.drop();
-      assert.deepEqual(contract.violations, [], 'answers that break the API contract');
+const startService = () =>
+  startLiveService(
+    {
+      AUTH_SECRET: 'browser-rules-secret-long-enough-0123456789',
+      ROUND_SECONDS: '3',
+      MIN_BET: '10',
+      RAKE_BPS: '200',
     },
-  };
-}
+    { beforeApp: (deps) => seedGameConfig(deps.pool, gameConfigSeed(deps.config)) },
+  );
 
 test('the rules page and the configuration history on /admin', { skip, timeout: 120_000 }, async () => {
   const service = await startService();

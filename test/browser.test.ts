@@ -8,13 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createUser } from '../src/auth/users.ts';
-import { postgresHub } from '../src/bus/events.ts';
-import { buildDeps } from '../src/cli/runtime.ts';
-import { buildApp } from '../src/http/app.ts';
-import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
-import { recordContract } from './helpers/contract.ts';
-import { createTestDatabase } from './helpers/db.ts';
-import { startGameWorkers } from './helpers/game.ts';
+import { uniqueName } from './helpers/app.ts';
 import {
   apiClient,
   browserSkip,
@@ -31,38 +25,19 @@ import {
   waitAttribute,
   waitText,
 } from './helpers/browser.ts';
+import { startLiveService } from './helpers/live-service.ts';
 import { sleep } from './helpers/util.ts';
 
 // Long enough that, on a loaded 2-core CI box, the void below lands before the round settles.
 const ROUND_SECONDS = 14;
 
-async function startService(env: Record<string, string> = {}) {
-  const db = await createTestDatabase();
-  const runtime = testRuntime(db, {
+// Every answer the pages get is checked against the OpenAPI document (docs/api.md).
+const startService = (env: Record<string, string> = {}) =>
+  startLiveService({
     AUTH_SECRET: 'browser-test-secret-long-enough-0123456789',
     ROUND_SECONDS: String(ROUND_SECONDS),
     ...env,
   });
-  const events = await postgresHub(db.url, () => undefined);
-  const deps = await buildDeps(runtime, events);
-  const app = await buildApp(deps);
-  // Every answer the pages get is checked against the OpenAPI document (docs/api.md).
-  const contract = recordContract(app);
-  const base = `http://127.0.0.1:${await listenOnLoopback(app)}`;
-  const workers = startGameWorkers({ db, deps });
-  return {
-    db,
-    base,
-    stop: async () => {
-      await workers.stop();
-      await app.close();
-      await events.close();
-      await db.drop();
-      console.log(`# contract: ${contract.checked} answer(s) to the pages checked against /docs/json`);
-      assert.deepEqual(contract.violations, [], 'answers that break the API contract');
-    },
-  };
-}
 
 const betStatus = (page: Page, betId: number, status: RegExp, timeoutMs = 20_000) =>
   waitAttribute(page, `#bets tr[data-bet-id="${betId}"]`, 'data-status', status, timeoutMs);
@@ -205,7 +180,8 @@ test('the pages keep working across access token renewals', { skip, timeout: 120
     const api = apiClient(service.base);
     await until(
       'the logged-out refresh token to be refused',
-      async () => (await api('POST', '/v1/auth/refresh', undefined, { refreshToken: current.refreshToken })).status,
+      async () =>
+        (await api('POST', '/v1/auth/refresh', undefined, { refreshToken: current.refreshToken })).status,
       (status) => status === 401,
     );
     assert.deepEqual(pageErrors, [], 'no script errors on the pages');

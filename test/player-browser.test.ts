@@ -7,10 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createUser } from '../src/auth/users.ts';
-import { postgresHub } from '../src/bus/events.ts';
-import { buildDeps } from '../src/cli/runtime.ts';
-import { buildApp } from '../src/http/app.ts';
-import { listenOnLoopback, testRuntime, uniqueName } from './helpers/app.ts';
+import { uniqueName } from './helpers/app.ts';
 import {
   apiClient,
   browserSkip,
@@ -25,48 +22,34 @@ import {
   waitAttribute,
   waitText,
 } from './helpers/browser.ts';
-import { createTestDatabase } from './helpers/db.ts';
-import { startGameWorkers } from './helpers/game.ts';
+import { startLiveService } from './helpers/live-service.ts';
 
 const REVEAL_SECONDS = 4;
 const skip = browserSkip();
 
 async function startService() {
-  const db = await createTestDatabase();
-  const runtime = testRuntime(db, {
-    AUTH_SECRET: 'player-browser-secret-long-enough-0123456789',
-    ROUND_SECONDS: '12',
-    DEMO_FUNDS: '1',
-    DEMO_FUNDS_AMOUNT: '10000',
-    DEMO_FUNDS_EVERY_SECONDS: '3600',
-    PAYMENT_CALLBACK_SECRET: 'player-browser-provider-secret-0123456789',
-    PAYMENT_TEST_PROVIDER: '1',
-  });
-  const events = await postgresHub(db.url, () => undefined);
-  const deps = await buildDeps(runtime, events);
-  const app = await buildApp(deps);
-  const base = `http://127.0.0.1:${await listenOnLoopback(app)}`;
-  const workers = startGameWorkers({ db, deps }, { revealSeconds: REVEAL_SECONDS });
+  const service = await startLiveService(
+    {
+      AUTH_SECRET: 'player-browser-secret-long-enough-0123456789',
+      ROUND_SECONDS: '12',
+      DEMO_FUNDS: '1',
+      DEMO_FUNDS_AMOUNT: '10000',
+      DEMO_FUNDS_EVERY_SECONDS: '3600',
+      PAYMENT_CALLBACK_SECRET: 'player-browser-provider-secret-0123456789',
+      PAYMENT_TEST_PROVIDER: '1',
+    },
+    { contract: false, revealSeconds: REVEAL_SECONDS },
+  );
   const opName = uniqueName('op');
-  await createUser(db.pool, opName, 'operator-password-1', 'operator');
-  const api = apiClient(base);
+  await createUser(service.db.pool, opName, 'operator-password-1', 'operator');
+  const api = apiClient(service.base);
   const login = await api('POST', '/v1/auth/login', undefined, {
     username: opName,
     password: 'operator-password-1',
   });
   const operatorToken = login.body.token as string;
   const operator = (method: string, url: string, body?: unknown) => api(method, url, operatorToken, body);
-  return {
-    db,
-    base,
-    operator,
-    stop: async () => {
-      await workers.stop();
-      await app.close();
-      await events.close();
-      await db.drop();
-    },
-  };
+  return { ...service, operator };
 }
 
 const row = (betId: number) => `#bets tr[data-bet-id="${betId}"]`;
