@@ -11,15 +11,19 @@ import { finalPass } from '../src/workers/final-pass.ts';
 import { consumeBetEvents } from '../src/workers/match-outbox.ts';
 import { settleNext } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { workerDeps } from './helpers/game.ts';
-import { assertAudit, escrowBalance, ledgerBalance } from './helpers/ledger.ts';
 import {
-  countRows,
-  expectedSettlement,
-  freshRound as freshRoundIn,
-  roundStatus as roundStatusOf,
-} from './helpers/rounds.ts';
-import { voidWithFourEyes } from './helpers/staff.ts';
+  assertError,
+  deleteBet,
+  fundedPlayer,
+  placedBet,
+  postBet,
+  readBet,
+  type Player,
+} from './helpers/bets.ts';
+import { drainRounds, workerDeps } from './helpers/game.ts';
+import { assertAudit, escrowBalance, ledgerBalance } from './helpers/ledger.ts';
+import { countRows, expectedSettlement, freshRound, roundStatus } from './helpers/rounds.ts';
+import { requestVoid } from './helpers/staff.ts';
 import { sleep } from './helpers/util.ts';
 
 const MIN_BET = 10;
@@ -28,7 +32,6 @@ const FUNDS = 20_000;
 
 let t: TestApp;
 let racePool: Pool;
-let keys = 0;
 
 before(async () => {
   t = await startTestApp({ MIN_BET: String(MIN_BET), MAX_BET: String(MAX_BET), RAKE_BPS: '200' });
@@ -41,88 +44,44 @@ after(async () => {
 
 const deps = (pool?: Pool) => workerDeps(t, pool);
 
-type Player = { userId: number; token: string };
-
-async function player(funds = FUNDS): Promise<Player> {
-  const p = await t.registerPlayer();
-  if (funds > 0) await t.deposit(p.userId, funds);
-  return p;
-}
-
-/** Closes whatever round is open and opens a new one (no scheduler in this file). */
-const freshRound = () => freshRoundIn(t.db.pool, t.deps.seeds);
-
 const close = (roundId: bigint) => withTransaction(t.db.pool, (c) => closeRound(c, roundId, t.deps.seeds));
-
-/** Final passes and settlements until nothing CLOSED or SETTLING is left. */
-async function drain(): Promise<void> {
-  while (await finalPass(deps()));
-  while (await settleNext(deps()));
-}
-
-function bet(p: Player, body: Record<string, unknown>, key: string | null = `rules-${++keys}`) {
-  return t.request({
-    method: 'POST',
-    url: '/v1/bets',
-    token: p.token,
-    body,
-    headers: key === null ? {} : { 'idempotency-key': key },
-  });
-}
-
-async function placed(p: Player, roundId: bigint, side: string, amount: number): Promise<number> {
-  const res = await bet(p, { roundId: Number(roundId), side, amount });
-  assert.equal(res.status, 202, JSON.stringify(res.body));
-  return res.body.betId as number;
-}
-
-const cancel = (p: Player, betId: number) =>
-  t.request({ method: 'DELETE', url: `/v1/bets/${betId}`, token: p.token });
-const getBet = (p: Player, betId: number) =>
-  t.request({ method: 'GET', url: `/v1/bets/${betId}`, token: p.token });
-// With a reason, and after the reveal approved by a second operator (test/helpers/staff.ts).
-const voidRound = (roundId: bigint, token = t.operatorToken) =>
-  token === t.operatorToken
-    ? voidWithFourEyes(t, roundId)
-    : t.request({ method: 'POST', url: `/v1/admin/rounds/${roundId}/void`, token, body: { reason: 'test' } });
-
 const count = (sql: string, params: unknown[]) => countRows(t.db.pool, sql, params);
-
 const betsOf = (p: Player) => count('SELECT count(*) AS n FROM bets WHERE user_id = $1', [p.userId]);
 const balance = async (p: Player) => Number(await ledgerBalance(t.db.pool, p.userId));
-
 const escrow = (roundId: bigint) => escrowBalance(t.db.pool, roundId);
-const roundStatus = (roundId: bigint) => roundStatusOf(t.db.pool, roundId);
-
-function assertError(res: { status: number; body: any }, status: number, code?: string): void {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  if (code) assert.equal(res.body?.error?.code, code, JSON.stringify(res.body));
-}
 
 test('a bet on a round that is not OPEN is refused with 409 ROUND_NOT_OPEN and moves nothing', async () => {
-  const p = await player();
-  const closed = await freshRound();
+  const p = await fundedPlayer(t, FUNDS);
+  const closed = await freshRound(t.db.pool, t.deps.seeds);
   assert.equal(await close(closed), true);
-  assertError(await bet(p, { roundId: Number(closed), side: 'red', amount: 100 }), 409, 'ROUND_NOT_OPEN');
-  await drain();
-  assert.equal(await roundStatus(closed), 'SETTLED');
-  assertError(await bet(p, { roundId: Number(closed), side: 'red', amount: 100 }), 409, 'ROUND_NOT_OPEN');
-  assertError(await bet(p, { roundId: 999_999, side: 'red', amount: 100 }), 404, 'NOT_FOUND');
+  assertError(
+    await postBet(t, p, { roundId: Number(closed), side: 'red', amount: 100 }),
+    409,
+    'ROUND_NOT_OPEN',
+  );
+  await drainRounds(t);
+  assert.equal(await roundStatus(t.db.pool, closed), 'SETTLED');
+  assertError(
+    await postBet(t, p, { roundId: Number(closed), side: 'red', amount: 100 }),
+    409,
+    'ROUND_NOT_OPEN',
+  );
+  assertError(await postBet(t, p, { roundId: 999_999, side: 'red', amount: 100 }), 404, 'NOT_FOUND');
   assert.equal(await betsOf(p), 0);
   assert.equal(await balance(p), FUNDS);
 });
 
 test('insufficient funds: 422 INSUFFICIENT_FUNDS, no bet, wallet untouched', async () => {
-  const roundId = await freshRound();
-  const poor = await player(100);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const poor = await fundedPlayer(t, 100);
   assertError(
-    await bet(poor, { roundId: Number(roundId), side: 'red', amount: 101 }),
+    await postBet(t, poor, { roundId: Number(roundId), side: 'red', amount: 101 }),
     422,
     'INSUFFICIENT_FUNDS',
   );
-  const broke = await player(0);
+  const broke = await fundedPlayer(t, 0);
   assertError(
-    await bet(broke, { roundId: Number(roundId), side: 'green', amount: 10 }),
+    await postBet(t, broke, { roundId: Number(roundId), side: 'green', amount: 10 }),
     422,
     'INSUFFICIENT_FUNDS',
   );
@@ -130,36 +89,44 @@ test('insufficient funds: 422 INSUFFICIENT_FUNDS, no bet, wallet untouched', asy
   assert.equal(await betsOf(broke), 0);
   assert.equal(await balance(poor), 100);
   // Exactly the whole wallet is fine.
-  await placed(poor, roundId, 'red', 100);
+  await placedBet(t, poor, roundId, 'red', 100);
   assert.equal(await balance(poor), 0);
 });
 
 test('an unknown side is 400 INVALID_SIDE', async () => {
-  const roundId = await freshRound();
-  const p = await player();
-  assertError(await bet(p, { roundId: Number(roundId), side: 'blue', amount: 100 }), 400, 'INVALID_SIDE');
-  assertError(await bet(p, { roundId: Number(roundId), side: 'RED', amount: 100 }), 400, 'INVALID_SIDE');
-  assertError(await bet(p, { roundId: Number(roundId), side: '', amount: 100 }), 400);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const p = await fundedPlayer(t, FUNDS);
+  assertError(
+    await postBet(t, p, { roundId: Number(roundId), side: 'blue', amount: 100 }),
+    400,
+    'INVALID_SIDE',
+  );
+  assertError(
+    await postBet(t, p, { roundId: Number(roundId), side: 'RED', amount: 100 }),
+    400,
+    'INVALID_SIDE',
+  );
+  assertError(await postBet(t, p, { roundId: Number(roundId), side: '', amount: 100 }), 400);
   assert.equal(await betsOf(p), 0);
   assert.equal(await balance(p), FUNDS);
 });
 
 test('amounts outside MIN_BET..MAX_BET are 422 LIMIT_EXCEEDED; the limits themselves are accepted', async () => {
-  const roundId = await freshRound();
-  const p = await player();
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const p = await fundedPlayer(t, FUNDS);
   for (const amount of [1, MIN_BET - 1, MAX_BET + 1, 1_000_000_000]) {
-    const res = await bet(p, { roundId: Number(roundId), side: 'red', amount });
+    const res = await postBet(t, p, { roundId: Number(roundId), side: 'red', amount });
     assertError(res, 422, 'LIMIT_EXCEEDED');
   }
   assert.equal(await betsOf(p), 0);
-  await placed(p, roundId, 'red', MIN_BET);
-  await placed(p, roundId, 'green', MAX_BET);
+  await placedBet(t, p, roundId, 'red', MIN_BET);
+  await placedBet(t, p, roundId, 'green', MAX_BET);
   assert.equal(await balance(p), FUNDS - MIN_BET - MAX_BET);
 });
 
 test('amounts that are strings, fractions, zero or negative, and malformed bodies, are 400', async () => {
-  const roundId = Number(await freshRound());
-  const p = await player();
+  const roundId = Number(await freshRound(t.db.pool, t.deps.seeds));
+  const p = await fundedPlayer(t, FUNDS);
   for (const body of [
     { roundId, side: 'red', amount: '100' },
     { roundId, side: 'red', amount: 100.5 },
@@ -171,20 +138,20 @@ test('amounts that are strings, fractions, zero or negative, and malformed bodie
     { roundId: String(roundId), side: 'red', amount: 100 },
     { roundId, side: 'red', amount: 100, extra: true },
   ]) {
-    const res = await bet(p, body);
+    const res = await postBet(t, p, body);
     assertError(res, 400);
     assert.match(String(res.body.error.code), /^(VALIDATION|INVALID_AMOUNT)$/, JSON.stringify(body));
   }
-  assertError(await bet(p, '{"roundId": 1, "side": "red", "amount": 1' as never), 400);
+  assertError(await postBet(t, p, '{"roundId": 1, "side": "red", "amount": 1' as never), 400);
   assert.equal(await betsOf(p), 0);
   assert.equal(await balance(p), FUNDS);
 });
 
 test('a bet without Idempotency-Key is 400 IDEMPOTENCY_KEY_REQUIRED and places nothing', async () => {
-  const roundId = await freshRound();
-  const p = await player();
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const p = await fundedPlayer(t, FUNDS);
   assertError(
-    await bet(p, { roundId: Number(roundId), side: 'red', amount: 100 }, null),
+    await postBet(t, p, { roundId: Number(roundId), side: 'red', amount: 100 }, null),
     400,
     'IDEMPOTENCY_KEY_REQUIRED',
   );
@@ -193,16 +160,20 @@ test('a bet without Idempotency-Key is 400 IDEMPOTENCY_KEY_REQUIRED and places n
 });
 
 test('cancel while OPEN refunds at once exactly the unmatched part; matched parts stay', async () => {
-  const roundId = await freshRound();
-  const [a, b, c] = [await player(), await player(), await player()];
-  const aBet = await placed(a, roundId, 'red', 1000);
-  const bBet = await placed(b, roundId, 'green', 400);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const [a, b, c] = [
+    await fundedPlayer(t, FUNDS),
+    await fundedPlayer(t, FUNDS),
+    await fundedPlayer(t, FUNDS),
+  ];
+  const aBet = await placedBet(t, a, roundId, 'red', 1000);
+  const bBet = await placedBet(t, b, roundId, 'green', 400);
   assert.equal(await consumeBetEvents(deps()), true);
-  const before = await getBet(a, aBet);
+  const before = await readBet(t, a, aBet);
   assert.equal(before.body.status, 'PARTIALLY_MATCHED');
   assert.equal(before.body.matchedAmount, 400);
 
-  const res = await cancel(a, aBet);
+  const res = await deleteBet(t, a, aBet);
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.cancelledAmount, 600);
   assert.equal(res.body.matchedAmount, 400);
@@ -218,75 +189,75 @@ test('cancel while OPEN refunds at once exactly the unmatched part; matched part
     refunds.rows.map((r) => r.amount),
     [600n],
   );
-  assertError(await cancel(a, aBet), 409, 'BET_NOT_CANCELLABLE');
+  assertError(await deleteBet(t, a, aBet), 409, 'BET_NOT_CANCELLABLE');
   assert.equal(await balance(a), FUNDS - 400);
 
   // The cancelled part is gone from the book: a later green bet finds nothing to match.
-  const cBet = await placed(c, roundId, 'green', 500);
+  const cBet = await placedBet(t, c, roundId, 'green', 500);
   await consumeBetEvents(deps());
-  assert.equal((await getBet(c, cBet)).body.matchedAmount, 0);
+  assert.equal((await readBet(t, c, cBet)).body.matchedAmount, 0);
 
   // A cancel books the book first: what the bet matched on arrival stays matched.
-  const d = await player();
-  const dBet = await placed(d, roundId, 'red', 800);
-  const dCancel = await cancel(d, dBet);
+  const d = await fundedPlayer(t, FUNDS);
+  const dBet = await placedBet(t, d, roundId, 'red', 800);
+  const dCancel = await deleteBet(t, d, dBet);
   assert.equal(dCancel.status, 200, JSON.stringify(dCancel.body));
   assert.equal(dCancel.body.matchedAmount, 500, 'd matched c (resting green 500) on arrival');
   assert.equal(dCancel.body.cancelledAmount, 300);
   assert.equal(await balance(d), FUNDS - 500);
 
   // A bet with nothing matched is cancelled in full.
-  const e = await player();
-  const eBet = await placed(e, roundId, 'red', 250);
-  const eCancel = await cancel(e, eBet);
+  const e = await fundedPlayer(t, FUNDS);
+  const eBet = await placedBet(t, e, roundId, 'red', 250);
+  const eCancel = await deleteBet(t, e, eBet);
   assert.equal(eCancel.status, 200);
   assert.equal(eCancel.body.status, 'CANCELLED');
   assert.equal(eCancel.body.cancelledAmount, 250);
   assert.equal(await balance(e), FUNDS);
-  assertError(await cancel(e, eBet), 409, 'BET_NOT_CANCELLABLE');
+  assertError(await deleteBet(t, e, eBet), 409, 'BET_NOT_CANCELLABLE');
 
   // B's bet is fully matched: nothing to cancel.
-  assertError(await cancel(b, bBet), 409, 'BET_NOT_CANCELLABLE');
+  assertError(await deleteBet(t, b, bBet), 409, 'BET_NOT_CANCELLABLE');
   assert.equal(await balance(b), FUNDS - 400);
   await assertAudit(t.db.pool);
 });
 
 test("cancelling someone else's bet is 403; cancelling after close is 409", async () => {
-  const roundId = await freshRound();
-  const [a, b] = [await player(), await player()];
-  const aBet = await placed(a, roundId, 'red', 300);
-  assertError(await cancel(b, aBet), 403, 'FORBIDDEN');
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const [a, b] = [await fundedPlayer(t, FUNDS), await fundedPlayer(t, FUNDS)];
+  const aBet = await placedBet(t, a, roundId, 'red', 300);
+  assertError(await deleteBet(t, b, aBet), 403, 'FORBIDDEN');
   assertError(await t.request({ method: 'DELETE', url: `/v1/bets/${aBet}`, token: t.operatorToken }), 403);
   assertError(await t.request({ method: 'DELETE', url: `/v1/bets/${aBet}` }), 401);
-  assertError(await cancel(a, 99_999_999), 404);
+  assertError(await deleteBet(t, a, 99_999_999), 404);
   assert.equal(await balance(a), FUNDS - 300);
   assert.equal(await close(roundId), true);
-  assertError(await cancel(a, aBet), 409, 'ROUND_NOT_OPEN');
+  assertError(await deleteBet(t, a, aBet), 409, 'ROUND_NOT_OPEN');
   assert.equal(await balance(a), FUNDS - 300);
-  await drain();
-  assert.equal((await getBet(a, aBet)).body.refund, 300);
+  await drainRounds(t);
+  assert.equal((await readBet(t, a, aBet)).body.refund, 300);
   assert.equal(await balance(a), FUNDS);
   await assertAudit(t.db.pool);
 });
 
 test('a replayed bet answers the same betId and charges once; another body under the key is 409', async () => {
-  const roundId = await freshRound();
-  const p = await player();
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const p = await fundedPlayer(t, FUNDS);
   const body = { roundId: Number(roundId), side: 'red', amount: 700 };
-  const first = await bet(p, body, 'same-key');
+  const first = await postBet(t, p, body, 'same-key');
   assert.equal(first.status, 202);
-  const again = await bet(p, body, 'same-key');
+  const again = await postBet(t, p, body, 'same-key');
   assert.equal(again.status, 202);
   assert.equal(again.body.betId, first.body.betId);
   assert.equal(again.headers['idempotent-replayed'], 'true');
   // Concurrent replays too.
-  const burst = await Promise.all(Array.from({ length: 10 }, () => bet(p, body, 'same-key')));
+  const burst = await Promise.all(Array.from({ length: 10 }, () => postBet(t, p, body, 'same-key')));
   for (const r of burst) {
     assert.ok(r.status === 202 || r.body?.error?.code === 'IDEMPOTENCY_IN_PROGRESS', JSON.stringify(r.body));
     if (r.status === 202) assert.equal(r.body.betId, first.body.betId);
   }
-  assertError(await bet(p, { ...body, amount: 701 }, 'same-key'), 409, 'IDEMPOTENCY_CONFLICT');
-  assertError(await bet(p, { ...body, side: 'green' }, 'same-key'), 409, 'IDEMPOTENCY_CONFLICT');
+  assertError(await postBet(t, p, { ...body, amount: 701 }, 'same-key'), 409, 'IDEMPOTENCY_CONFLICT');
+  assertError(await postBet(t, p, { ...body, side: 'green' }, 'same-key'), 409, 'IDEMPOTENCY_CONFLICT');
   assert.equal(await betsOf(p), 1);
   assert.equal(await balance(p), FUNDS - 700);
   assert.equal(
@@ -294,52 +265,56 @@ test('a replayed bet answers the same betId and charges once; another body under
     1,
   );
   // The key is per player: another player's identical key is a different request.
-  const q = await player();
-  const other = await bet(q, body, 'same-key');
+  const q = await fundedPlayer(t, FUNDS);
+  const other = await postBet(t, q, body, 'same-key');
   assert.equal(other.status, 202);
   assert.notEqual(other.body.betId, first.body.betId);
 });
 
 test('GET /v1/bets/:id is for its owner (and operators) only', async () => {
-  const roundId = await freshRound();
-  const [a, b] = [await player(), await player()];
-  const aBet = await placed(a, roundId, 'green', 120);
-  const mine = await getBet(a, aBet);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const [a, b] = [await fundedPlayer(t, FUNDS), await fundedPlayer(t, FUNDS)];
+  const aBet = await placedBet(t, a, roundId, 'green', 120);
+  const mine = await readBet(t, a, aBet);
   assert.equal(mine.status, 200);
   assert.equal(mine.body.amount, 120);
   assert.equal(mine.body.status, 'PENDING');
-  assertError(await getBet(b, aBet), 403, 'FORBIDDEN');
+  assertError(await readBet(t, b, aBet), 403, 'FORBIDDEN');
   assertError(await t.request({ method: 'GET', url: `/v1/bets/${aBet}` }), 401);
   assert.equal(
     (await t.request({ method: 'GET', url: `/v1/bets/${aBet}`, token: t.operatorToken })).status,
     200,
   );
-  assertError(await getBet(a, 99_999_999), 404);
+  assertError(await readBet(t, a, 99_999_999), 404);
   const list = await t.request({ method: 'GET', url: '/v1/bets', token: b.token });
   assert.equal(list.status, 200);
   assert.ok(!list.body.bets.some((x: { betId: number }) => x.betId === aBet));
 });
 
 test('operator void of an OPEN round with matched bets refunds every stake in full, escrow 0, bets VOID', async () => {
-  const roundId = await freshRound();
-  const [a, b, c] = [await player(), await player(), await player()];
-  const aBet = await placed(a, roundId, 'red', 1000);
-  const bBet = await placed(b, roundId, 'green', 600);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const [a, b, c] = [
+    await fundedPlayer(t, FUNDS),
+    await fundedPlayer(t, FUNDS),
+    await fundedPlayer(t, FUNDS),
+  ];
+  const aBet = await placedBet(t, a, roundId, 'red', 1000);
+  const bBet = await placedBet(t, b, roundId, 'green', 600);
   await consumeBetEvents(deps());
-  const cBet = await placed(c, roundId, 'green', 700);
+  const cBet = await placedBet(t, c, roundId, 'green', 700);
   await consumeBetEvents(deps());
-  assert.equal((await cancel(c, cBet)).body.cancelledAmount, 300);
-  const unbooked = await placed(b, roundId, 'red', 50); // never reaches the matcher
-  assert.equal((await getBet(a, aBet)).body.status, 'MATCHED');
+  assert.equal((await deleteBet(t, c, cBet)).body.cancelledAmount, 300);
+  const unbooked = await placedBet(t, b, roundId, 'red', 50); // never reaches the matcher
+  assert.equal((await readBet(t, a, aBet)).body.status, 'MATCHED');
   assert.ok((await escrow(roundId)) > 0n);
 
-  assertError(await voidRound(roundId, a.token), 403);
-  const res = await voidRound(roundId);
+  assertError(await requestVoid(t, roundId, a.token), 403);
+  const res = await requestVoid(t, roundId);
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.status, 'VOID');
   assert.equal(res.body.refunded, 1000 + 600 + 400 + 50);
 
-  assert.equal(await roundStatus(roundId), 'VOID');
+  assert.equal(await roundStatus(t.db.pool, roundId), 'VOID');
   assert.equal(await escrow(roundId), 0n);
   for (const p of [a, b, c]) assert.equal(await balance(p), FUNDS, `player ${p.userId} made whole`);
   for (const [p, id, refund] of [
@@ -348,7 +323,7 @@ test('operator void of an OPEN round with matched bets refunds every stake in fu
     [c, cBet, 400],
     [b, unbooked, 50],
   ] as const) {
-    const got = (await getBet(p, id)).body;
+    const got = (await readBet(t, p, id)).body;
     assert.deepEqual([got.status, got.payout, got.refund], ['VOID', 0, refund], `bet ${id}`);
   }
   assert.equal(
@@ -366,40 +341,48 @@ test('operator void of an OPEN round with matched bets refunds every stake in fu
   assert.equal(fair.status, 200);
   assert.equal(fair.body.hashMatches, true);
 
-  assertError(await voidRound(roundId), 409, 'ROUND_NOT_VOIDABLE');
-  assertError(await bet(a, { roundId: Number(roundId), side: 'red', amount: 100 }), 409, 'ROUND_NOT_OPEN');
+  assertError(await requestVoid(t, roundId), 409, 'ROUND_NOT_VOIDABLE');
+  assertError(
+    await postBet(t, a, { roundId: Number(roundId), side: 'red', amount: 100 }),
+    409,
+    'ROUND_NOT_OPEN',
+  );
   assert.equal(await balance(a), FUNDS);
   await assertAudit(t.db.pool);
 });
 
 test('void of a SETTLED round is 409 and moves nothing', async () => {
-  const roundId = await freshRound();
-  const [a, b] = [await player(), await player()];
-  await placed(a, roundId, 'red', 500);
-  await placed(b, roundId, 'green', 500);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const [a, b] = [await fundedPlayer(t, FUNDS), await fundedPlayer(t, FUNDS)];
+  await placedBet(t, a, roundId, 'red', 500);
+  await placedBet(t, b, roundId, 'green', 500);
   await consumeBetEvents(deps());
   await close(roundId);
-  await drain();
-  assert.equal(await roundStatus(roundId), 'SETTLED');
+  await drainRounds(t);
+  assert.equal(await roundStatus(t.db.pool, roundId), 'SETTLED');
   const balances = [await balance(a), await balance(b)];
-  assertError(await voidRound(roundId), 409, 'ROUND_NOT_VOIDABLE');
-  assertError(await voidRound(999_999n), 404);
+  assertError(await requestVoid(t, roundId), 409, 'ROUND_NOT_VOIDABLE');
+  assertError(await requestVoid(t, 999_999n), 404);
   assert.deepEqual([await balance(a), await balance(b)], balances);
-  assert.equal(await roundStatus(roundId), 'SETTLED');
+  assert.equal(await roundStatus(t.db.pool, roundId), 'SETTLED');
   await assertAudit(t.db.pool);
 });
 
 test('void racing settlement: exactly one wins, every time, and the money agrees with the winner', async (ctx) => {
-  await drain();
+  await drainRounds(t);
   const outcomes = { voided: 0, settled: 0 };
-  const [a, b, c] = [await player(), await player(), await player()];
+  const [a, b, c] = [
+    await fundedPlayer(t, FUNDS),
+    await fundedPlayer(t, FUNDS),
+    await fundedPlayer(t, FUNDS),
+  ];
   for (let i = 0; i < 16; i++) {
-    const roundId = await freshRound();
+    const roundId = await freshRound(t.db.pool, t.deps.seeds);
     const before = new Map<number, bigint>();
     for (const p of [a, b, c]) before.set(p.userId, await ledgerBalance(t.db.pool, p.userId));
-    await placed(a, roundId, 'red', 300);
-    await placed(b, roundId, 'green', 500);
-    await placed(c, roundId, 'red', 400);
+    await placedBet(t, a, roundId, 'red', 300);
+    await placedBet(t, b, roundId, 'green', 500);
+    await placedBet(t, c, roundId, 'red', 400);
     await consumeBetEvents(deps());
     await close(roundId);
     // Half the races start at SETTLING, half at CLOSED (the settle side then runs the final pass).
@@ -408,13 +391,13 @@ test('void racing settlement: exactly one wins, every time, and the money agrees
       if (i % 2 === 1) await finalPass(deps(racePool));
       return settleNext(deps(racePool));
     };
-    const voidSide = () => voidRound(roundId);
+    const voidSide = () => requestVoid(t, roundId);
     const [settled, voided] =
       i % 4 < 2
         ? await Promise.all([settleSide(), voidSide()])
         : await Promise.all([voidSide(), settleSide()]).then(([v, s]) => [s, v] as const);
 
-    const status = await roundStatus(roundId);
+    const status = await roundStatus(t.db.pool, roundId);
     if (voided.status === 200) {
       outcomes.voided++;
       assert.equal(settled, undefined, `round ${roundId}: void won but settlement also ran`);
@@ -438,26 +421,26 @@ test('void racing settlement: exactly one wins, every time, and the money agrees
       'each player settled or voided exactly once',
     );
   }
-  await drain();
+  await drainRounds(t);
   await assertAudit(t.db.pool);
   assert.equal(outcomes.voided + outcomes.settled, 16);
   ctx.diagnostic(`void/settle race outcomes: ${JSON.stringify(outcomes)}`);
 });
 
 test('void racing bet placement: every accepted bet is voided and refunded, every other one refused', async (ctx) => {
-  const players = await Promise.all(Array.from({ length: 6 }, () => player()));
+  const players = await Promise.all(Array.from({ length: 6 }, () => fundedPlayer(t, FUNDS)));
   for (let i = 0; i < 3; i++) {
-    const roundId = await freshRound();
+    const roundId = await freshRound(t.db.pool, t.deps.seeds);
     const before = await Promise.all(players.map((p) => ledgerBalance(t.db.pool, p.userId)));
     // A stream of bets, one every 3 ms, with the void sent in the middle of it.
     const at = [6, 15, 24][i]!;
     const later = <T>(ms: number, fn: () => Promise<T>) => sleep(ms).then(fn);
     const requests: Promise<{ status: number; body: any }>[] = [];
     for (let j = 0; j < 30; j++) {
-      if (j === at) requests.push(later(j * 3, () => voidRound(roundId)));
+      if (j === at) requests.push(later(j * 3, () => requestVoid(t, roundId)));
       const p = players[j % players.length]!;
       const body = { roundId: Number(roundId), side: j % 3 ? 'red' : 'green', amount: 100 + j };
-      requests.push(later(j * 3, () => bet(p, body)));
+      requests.push(later(j * 3, () => postBet(t, p, body)));
     }
     const all = await Promise.all(requests);
     const voided = all[at]!;
@@ -493,7 +476,7 @@ test("the database refuses any result but the seed's, and any change to the comm
     'SELECT rolsuper FROM pg_roles WHERE rolname = current_user',
   );
   assert.equal(su.rows[0]!.rolsuper, true, 'these updates run as a superuser');
-  const roundId = await freshRound();
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   const { rows } = await t.db.pool.query<{ sides: string[]; hash: string }>(
     'SELECT sides, server_seed_hash AS hash FROM rounds WHERE id = $1',
     [roundId],
@@ -542,7 +525,7 @@ test("the database refuses any result but the seed's, and any change to the comm
   await refused('UPDATE rounds SET server_seed_hash = $2 WHERE id = $1', [roundId, '0'.repeat(64)]);
   await refused(`UPDATE rounds SET status = 'OPEN' WHERE id = $1`, [roundId]);
   await refused(`UPDATE rounds SET sides = '{green,red}' WHERE id = $1`, [roundId]);
-  await drain();
+  await drainRounds(t);
   await refused('UPDATE rounds SET result = $2 WHERE id = $1', [roundId, wrong]);
   const final = await t.db.pool.query<{ result: string; status: string; server_seed_hash: string }>(
     'SELECT result, status, server_seed_hash FROM rounds WHERE id = $1',
@@ -552,7 +535,7 @@ test("the database refuses any result but the seed's, and any change to the comm
 });
 
 test('GET /v1/fairness/verify: ok and independently recomputable for a settled round, 409 while OPEN', async () => {
-  const roundId = await freshRound();
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
   const openRes = await t.request({ method: 'GET', url: `/v1/fairness/verify?roundId=${roundId}` });
   assertError(openRes, 409, 'ROUND_NOT_REVEALED');
   const view = await t.request({ method: 'GET', url: `/v1/rounds/${roundId}` });
@@ -560,12 +543,12 @@ test('GET /v1/fairness/verify: ok and independently recomputable for a settled r
   assert.equal(view.body.result, null);
   const published = view.body.serverSeedHash as string;
 
-  const [a, b] = [await player(), await player()];
-  await placed(a, roundId, 'red', 200);
-  await placed(b, roundId, 'green', 200);
+  const [a, b] = [await fundedPlayer(t, FUNDS), await fundedPlayer(t, FUNDS)];
+  await placedBet(t, a, roundId, 'red', 200);
+  await placedBet(t, b, roundId, 'green', 200);
   await consumeBetEvents(deps());
   await close(roundId);
-  await drain();
+  await drainRounds(t);
 
   const res = await t.request({ method: 'GET', url: `/v1/fairness/verify?roundId=${roundId}` });
   assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -604,18 +587,18 @@ test('GET /v1/fairness/verify: ok and independently recomputable for a settled r
 });
 
 test('a fully cancelled bet ends CANCELLED (docs/invariants.md), also after its round settles', async () => {
-  const roundId = await freshRound();
-  const [a, b] = [await player(), await player()];
-  await placed(a, roundId, 'red', 300);
-  await placed(b, roundId, 'green', 300);
-  const gone = await placed(a, roundId, 'green', 100);
+  const roundId = await freshRound(t.db.pool, t.deps.seeds);
+  const [a, b] = [await fundedPlayer(t, FUNDS), await fundedPlayer(t, FUNDS)];
+  await placedBet(t, a, roundId, 'red', 300);
+  await placedBet(t, b, roundId, 'green', 300);
+  const gone = await placedBet(t, a, roundId, 'green', 100);
   await consumeBetEvents(deps());
-  const res = await cancel(a, gone);
+  const res = await deleteBet(t, a, gone);
   assert.equal(res.body.status, 'CANCELLED');
   await close(roundId);
-  await drain();
-  assert.equal(await roundStatus(roundId), 'SETTLED');
-  const after = (await getBet(a, gone)).body;
+  await drainRounds(t);
+  assert.equal(await roundStatus(t.db.pool, roundId), 'SETTLED');
+  const after = (await readBet(t, a, gone)).body;
   assert.equal(after.cancelledAmount, 100);
   assert.equal(
     after.status,

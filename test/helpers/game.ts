@@ -128,6 +128,20 @@ export async function closeAndSettle(t: GameApp, roundId: bigint): Promise<void>
   while ((await status()) !== 'SETTLED') await settleNext(deps);
 }
 
+/**
+ * Final passes, then settlements, until nothing CLOSED or SETTLING is left (no scheduler needed).
+ * Each loop stops after `maxSteps` steps, so a round that never finishes fails the test by name.
+ */
+export async function drainRounds(t: GameApp, pool?: Pool, maxSteps = 1000): Promise<void> {
+  const deps = workerDeps(t, pool);
+  let steps = 0;
+  while (await finalPass(deps))
+    if (++steps > maxSteps) throw new Error(`final passes still due after ${maxSteps}`);
+  steps = 0;
+  while (await settleNext(deps))
+    if (++steps > maxSteps) throw new Error(`settlements still due after ${maxSteps}`);
+}
+
 /** Waits for an OPEN round with at least minMs left and returns its id. */
 export async function openRoundId(t: TestApp, minMs = 1500, after = 0): Promise<number> {
   let id = 0;
