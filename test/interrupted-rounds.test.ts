@@ -4,22 +4,18 @@
 // paid nothing yet, is voided and every stake refunded; a round already paying past the
 // deadline is finished by settlement, never half-voided. The rules page says both.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { claimNextChunk } from '../src/betting/quarantine.ts';
-import { closeRound, openRound } from '../src/betting/rounds.ts';
 import { settleChunkInDb } from '../src/betting/settlement-chunks.ts';
 import { loadConfig } from '../src/config.ts';
 import { createPool } from '../src/db/pool.ts';
-import { withTransaction } from '../src/db/transaction.ts';
 import { interruptedStep } from '../src/workers/interrupted.ts';
 import { finalPass } from '../src/workers/final-pass.ts';
-import { consumeBetEvents } from '../src/workers/match-outbox.ts';
 import { settleNext, settleStep } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { fundedPlayers, workerDeps } from './helpers/game.ts';
+import { workerDeps } from './helpers/game.ts';
 import { assertAudit, escrowBalance, guardBalance, ledgerBalance } from './helpers/ledger.ts';
-import { countRows, expectedSettlement, roundStatus } from './helpers/rounds.ts';
+import { closedRoundWithBets, countRows, expectedSettlement, roundStatus } from './helpers/rounds.ts';
 import { sleep } from './helpers/util.ts';
 
 const FUNDS = 10_000;
@@ -35,27 +31,8 @@ const interrupted = (voidSeconds: number) =>
 
 /** A closed round of 1-second terms with matched, partly matched and unmatched bets of 3 players. */
 async function closedRound(): Promise<{ roundId: bigint; users: number[] }> {
-  const round = await withTransaction(t.db.pool, (c) =>
-    openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 1 }, t.deps.seeds),
-  );
-  const players = await fundedPlayers(t, 3, FUNDS);
-  for (const [who, side, amount] of [
-    [0, 'red', 1000],
-    [1, 'green', 600],
-    [2, 'green', 700],
-  ] as const) {
-    const res = await t.request({
-      method: 'POST',
-      url: '/v1/bets',
-      token: players[who]!.token,
-      headers: { 'idempotency-key': randomUUID() },
-      body: { roundId: Number(round.id), side, amount },
-    });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-  }
-  await consumeBetEvents(workerDeps(t));
-  assert.equal(await withTransaction(t.db.pool, (c) => closeRound(c, round.id, t.deps.seeds)), true);
-  return { roundId: round.id, users: players.map((p) => p.userId) };
+  const { roundId, players } = await closedRoundWithBets(t, 3, FUNDS);
+  return { roundId, users: players.map((p) => p.userId) };
 }
 
 /** Plans the round in chunks of one player and pays the first chunk only. */

@@ -3,19 +3,16 @@
 // round whose rows do not add up is refused with SettlementImbalanceError before it becomes
 // SETTLED, and stays SETTLING; a round whose rows add up settles.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { closeRound, openRound } from '../src/betting/rounds.ts';
 import { planOrFinish } from '../src/betting/settlement-chunks.ts';
 import { SettlementImbalanceError } from '../src/betting/settlement-rule.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { finalPass } from '../src/workers/final-pass.ts';
-import { consumeBetEvents } from '../src/workers/match-outbox.ts';
 import { settleStep } from '../src/workers/settle.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { fundedPlayers, workerDeps } from './helpers/game.ts';
+import { workerDeps } from './helpers/game.ts';
 import { escrowBalance } from './helpers/ledger.ts';
-import { roundStatus } from './helpers/rounds.ts';
+import { closedRoundWithBets, roundStatus } from './helpers/rounds.ts';
 
 let t: TestApp;
 before(async () => {
@@ -25,32 +22,13 @@ after(async () => t.close());
 
 /** A SETTLING round with matched, partly matched and unmatched bets of 3 players, every chunk paid. */
 async function paidRound(): Promise<{ roundId: bigint; bystander: number }> {
-  const round = await withTransaction(t.db.pool, (c) =>
-    openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 1 }, t.deps.seeds),
-  );
-  const players = await fundedPlayers(t, 4, 10_000);
-  for (const [who, side, amount] of [
-    [0, 'red', 1000],
-    [1, 'green', 600],
-    [2, 'green', 700],
-  ] as const) {
-    const res = await t.request({
-      method: 'POST',
-      url: '/v1/bets',
-      token: players[who]!.token,
-      headers: { 'idempotency-key': randomUUID() },
-      body: { roundId: Number(round.id), side, amount },
-    });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-  }
-  await consumeBetEvents(workerDeps(t));
-  assert.equal(await withTransaction(t.db.pool, (c) => closeRound(c, round.id, t.deps.seeds)), true);
+  const { roundId, players } = await closedRoundWithBets(t, 4, 10_000);
   while (await finalPass(workerDeps(t)));
   const deps = { ...workerDeps(t), chunkPlayers: 2 };
   assert.equal((await settleStep(deps))?.kind, 'planned');
   assert.equal((await settleStep(deps))?.kind, 'chunk');
   assert.equal((await settleStep(deps))?.kind, 'chunk');
-  return { roundId: round.id, bystander: players[3]!.userId };
+  return { roundId, bystander: players[3]!.userId };
 }
 
 test('a round whose rows add up passes the postcondition and settles with an empty escrow', async () => {
