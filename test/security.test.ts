@@ -9,6 +9,7 @@ import { buildOpsApp } from '../src/http/app.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { freePort } from './helpers/process.ts';
 import { startService, waitReady } from './helpers/service.ts';
+import { staffAccount } from './helpers/staff.ts';
 
 const apps: TestApp[] = [];
 after(async () => Promise.all(apps.map((a) => a.close())));
@@ -262,19 +263,14 @@ void describe('sessions', () => {
   });
 
   test('a role change takes effect on the next request, whatever role the token says', async () => {
-    const p = await t.registerPlayer();
-    assert.equal(
-      (await t.request({ method: 'GET', url: '/v1/admin/withdrawals', token: p.token })).status,
-      403,
-    );
-    assert.equal((await t.request({ method: 'GET', url: '/v1/wallet', token: p.token })).status, 200);
-    await t.db.pool.query(`UPDATE users SET role = 'operator' WHERE id = $1`, [p.userId]);
-    assert.equal(
-      (await t.request({ method: 'GET', url: '/v1/admin/withdrawals', token: p.token })).status,
-      200,
-    );
-    assert.equal((await t.request({ method: 'GET', url: '/v1/wallet', token: p.token })).status, 403);
-    await t.db.pool.query(`UPDATE users SET role = 'player' WHERE id = $1`, [p.userId]);
+    // Staff roles change among themselves (a player never becomes staff: migration 0019).
+    const s = await staffAccount(t, 'auditor');
+    const status = async (url: string) => (await t.request({ method: 'GET', url, token: s.token })).status;
+    assert.equal(await status('/v1/admin/withdrawals'), 403);
+    assert.equal(await status('/v1/admin/audit-log'), 200);
+    await t.db.pool.query(`UPDATE users SET role = 'support' WHERE id = $1`, [s.userId]);
+    assert.equal(await status('/v1/admin/withdrawals'), 200);
+    assert.equal(await status('/v1/admin/audit-log'), 403);
   });
 });
 
