@@ -3,6 +3,7 @@
 // own transaction id to match_books under the round's match lock; a remembered book is reused
 // only when that row still names the transaction that computed it.
 import type { Queryable } from '../db/pool.ts';
+import { oneRow } from '../db/rows.ts';
 import type { RestingBet } from './matching.ts';
 
 interface Remembered {
@@ -41,10 +42,6 @@ export class MatchBooks {
   forget(roundId: bigint): void {
     this.books.delete(roundId);
   }
-
-  get size(): number {
-    return this.books.size;
-  }
 }
 
 /** The round's resting book from bets, oldest booking first. */
@@ -77,13 +74,11 @@ export async function bookWriter(db: Queryable, roundId: bigint): Promise<string
  * Call under the match lock, in the transaction that changes the book.
  */
 export async function markBookChanged(db: Queryable, roundId: bigint): Promise<string> {
-  const { rows } = await db.query<{ writer: string }>(
+  const result = await db.query<{ writer: string }>(
     `INSERT INTO match_books (round_id, writer) VALUES ($1, pg_current_xact_id())
      ON CONFLICT (round_id) DO UPDATE SET writer = excluded.writer
      RETURNING writer::text AS writer`,
     [roundId],
   );
-  const writer = rows[0]?.writer;
-  if (writer === undefined) throw new Error(`match_books gave no writer for round ${roundId}`);
-  return writer;
+  return oneRow(result, `the match_books row of round ${roundId}`).writer;
 }
