@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createUser } from '../src/auth/users.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
+import { refusalOf } from './helpers/ledger.ts';
 import { freshRound } from './helpers/rounds.ts';
 
 let t: TestApp;
@@ -30,14 +31,7 @@ before(async () => {
 });
 after(async () => t.close());
 
-async function refusal(sql: string, params: unknown[]): Promise<{ constraint?: string; message: string }> {
-  const err = await t.db.pool.query(sql, params).then(
-    () => undefined,
-    (e: { constraint?: string; message: string }) => e,
-  );
-  assert.ok(err, `expected a refusal of: ${sql}`);
-  return err;
-}
+const refusal = (sql: string, params: unknown[] = []) => refusalOf(t.db.pool, sql, params);
 
 test('a bet cannot change side, amount or round, nor lose what it matched', async () => {
   await t.db.pool.query('UPDATE bets SET matched_amount = 40 WHERE id = ANY ($1)', [bets]);

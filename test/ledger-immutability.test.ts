@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { AppError } from '../src/errors.ts';
 import { postTransfer } from '../src/ledger/transfers.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { guardBalance } from './helpers/ledger.ts';
+import { guardBalance, refusalOf } from './helpers/ledger.ts';
 
 let t: TestApp;
 let wallet: bigint;
@@ -28,20 +28,7 @@ before(async () => {
 });
 after(async () => t.close());
 
-interface PgError {
-  code?: string;
-  constraint?: string;
-  message: string;
-}
-
-async function refused(sql: string, params: unknown[] = []): Promise<PgError> {
-  try {
-    await t.db.pool.query(sql, params);
-  } catch (err) {
-    return err as PgError;
-  }
-  assert.fail(`the database accepted: ${sql}`);
-}
+const refused = (sql: string, params: unknown[] = []) => refusalOf(t.db.pool, sql, params);
 
 async function snapshot() {
   const { rows } = await t.db.pool.query('SELECT * FROM transfers ORDER BY id');

@@ -12,12 +12,8 @@ import { postTransfer } from '../src/ledger/transfers.ts';
 import { describeError } from '../src/observability/describe-error.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { refusalOf, type PgRefusal } from './helpers/ledger.ts';
 import { freshRound } from './helpers/rounds.ts';
-
-interface PgError extends Error {
-  code?: string;
-  constraint?: string;
-}
 
 let t: TestApp;
 let userId: bigint;
@@ -46,14 +42,7 @@ before(async () => {
 });
 after(async () => t.close());
 
-async function refusal(sql: string, params: unknown[] = []): Promise<PgError> {
-  try {
-    await t.db.pool.query(sql, params);
-  } catch (err) {
-    return err as PgError;
-  }
-  assert.fail(`the database accepted: ${sql}`);
-}
+const refusal = (sql: string, params: unknown[] = []) => refusalOf(t.db.pool, sql, params);
 
 test('each guard of 0026 refuses with its old SQLSTATE and now says its name', async () => {
   const cases: [sql: string, params: unknown[], code: string, guard: string][] = [
@@ -132,7 +121,7 @@ test('a round that ends with money in its escrow is refused at commit by round_e
     await c.query(`UPDATE rounds SET status = 'VOID' WHERE id = $1`, [round]);
   }).then(
     () => assert.fail('the round became VOID with its escrow full'),
-    (e: PgError) => e,
+    (e: PgRefusal) => e,
   );
   assert.equal(err.code, '23514', err.message);
   assert.equal(err.constraint, 'round_escrow_empty_when_final');

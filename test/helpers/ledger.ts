@@ -1,5 +1,6 @@
 // Small helpers for the money suites: the ledger tables (read-only, plain SQL), the projection
-// caught up and the audit. Child processes (the colorbet command) are in ./process.ts.
+// caught up, the audit, and the database's refusals. Child processes (the colorbet command)
+// are in ./process.ts.
 import assert from 'node:assert/strict';
 import { runAudit } from '../../src/verify-run.ts';
 import type { Pool } from '../../src/db/pool.ts';
@@ -71,4 +72,20 @@ export async function escrowBalance(pool: Pool, roundId: bigint): Promise<bigint
   const balance = await accountBalance(pool, `a.kind = 'escrow' AND a.round_id = $1`, [roundId]);
   if (balance === undefined) throw new Error(`no escrow account for round ${roundId}`);
   return balance;
+}
+
+/** What PostgreSQL answers a refused statement with: its SQLSTATE and the guard that fired. */
+export interface PgRefusal extends Error {
+  code?: string;
+  constraint?: string;
+}
+
+/** Runs `sql`, which the database must refuse, and returns the refusal (fails if it is accepted). */
+export async function refusalOf(pool: Pool, sql: string, params: unknown[] = []): Promise<PgRefusal> {
+  try {
+    await pool.query(sql, params);
+  } catch (err) {
+    return err as PgRefusal;
+  }
+  assert.fail(`the database accepted: ${sql}`);
 }
