@@ -1,9 +1,21 @@
 // Environment -> typed, frozen config, read once at start. A bad value stops the program
 // with a message that names the variable.
-import { isIP } from 'node:net';
 import path from 'node:path';
+import {
+  addressList,
+  ConfigError,
+  flag,
+  integer,
+  originList,
+  roleName,
+  secretToken,
+  url,
+  type Env,
+} from './config-values.ts';
 import { LOG_FORMATS, type LogFormat } from './observability/logger.ts';
 import { loadFundingConfig, type FundingConfig } from './payments/config.ts';
+
+export { ConfigError } from './config-values.ts';
 
 export interface Config {
   readonly port: number;
@@ -83,112 +95,6 @@ export interface Config {
   readonly refreshTokenTtlSeconds: number;
   /** How long a process trusts its cached token epoch and role of a user (SESSION_CHECK_SECONDS). */
   readonly sessionCheckSeconds: number;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^-?\d+$/.test(raw.trim()))
-    throw new ConfigError(name, `must be an integer, got ${JSON.stringify(raw)}`);
-  const value = Number(raw);
-  if (value < min || value > max)
-    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function url(env: Env, name: string, protocols: string[]): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, 'is not a valid URL');
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
-  }
-  return raw;
-}
-
-const list = (raw: string | undefined): string[] =>
-  (raw ?? '')
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-
-/** IPv4/IPv6 addresses or CIDR blocks, comma-separated ("127.0.0.1,10.0.0.0/8"). */
-function addressList(env: Env, name: string): string[] {
-  const items = list(env[name]);
-  for (const item of items) {
-    const [addr, bits, extra] = item.split('/');
-    const okAddr = addr !== undefined && isIP(addr) !== 0;
-    const okBits =
-      bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(addr ?? '') === 6 ? 128 : 32));
-    if (!okAddr || !okBits || extra !== undefined) {
-      throw new ConfigError(
-        name,
-        `must be IP addresses or CIDR blocks separated by commas, got ${JSON.stringify(item)}`,
-      );
-    }
-  }
-  return items;
-}
-
-/** Full origins, comma-separated ("https://play.example.com"). */
-function originList(env: Env, name: string): string[] {
-  const items = list(env[name]);
-  for (const item of items) {
-    let origin = '';
-    try {
-      origin = new URL(item).origin;
-    } catch {
-      // reported below
-    }
-    if (origin !== item)
-      throw new ConfigError(name, `must be origins like https://example.com, got ${JSON.stringify(item)}`);
-  }
-  return items;
-}
-
-function roleName(env: Env, name: string, fallback: string): string | undefined {
-  const raw = env[name];
-  if (raw === '') return undefined;
-  const value = raw ?? fallback;
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
-    throw new ConfigError(
-      name,
-      `must be a lowercase role name (letters, digits, _), or empty for none; got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function secretToken(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  if (raw.length < 24 || /\s/.test(raw))
-    throw new ConfigError(name, 'must be at least 24 characters without spaces');
-  return raw;
-}
-
-function flag(env: Env, name: string): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '' || raw === '0') return false;
-  if (raw === '1') return true;
-  throw new ConfigError(name, `must be 0 or 1, got ${JSON.stringify(raw)}`);
 }
 
 function redisPrefix(raw: string | undefined): string {
@@ -279,9 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedStartTimeoutSeconds: integer(env, 'EMBEDDED_START_TIMEOUT_SECONDS', 30, 1, 3600),
     roundSeconds: integer(env, 'ROUND_SECONDS', 30, 1, 86_400),
     revealSeconds: integer(env, 'REVEAL_SECONDS', 5, 0, 300),
-    funding: loadFundingConfig(env, maxDeposit, (variable, message) => {
-      throw new ConfigError(variable, message);
-    }),
+    funding: loadFundingConfig(env, maxDeposit),
     sides: [sides[0] as string, sides[1] as string] as const,
     rakeBps: BigInt(integer(env, 'RAKE_BPS', 200, 0, 10_000)),
     minBet: BigInt(minBet),
@@ -322,10 +226,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: secretToken(env, 'METRICS_TOKEN'),
     corsOrigins: originList(env, 'CORS_ORIGINS'),
     databaseSetRole: roleName(env, 'DATABASE_SET_ROLE', 'colorbet_service'),
-    migrateOnStart:
-      env.MIGRATE_ON_START === undefined || env.MIGRATE_ON_START === ''
-        ? true
-        : flag(env, 'MIGRATE_ON_START'),
+    migrateOnStart: flag(env, 'MIGRATE_ON_START', true),
     refreshTokenTtlSeconds,
     sessionCheckSeconds: integer(env, 'SESSION_CHECK_SECONDS', 10, 0, 3600),
   });
