@@ -267,4 +267,7 @@ test('final round ranges detach to the archive; an archived round can never pay 
   assert.ok(open > last);
   const report = await runAudit(t.db.pool);
   assert.equal(report.ok, true, JSON.stringify(report.checks.filter((c) => !c.ok)));
+  // And over everything that is live, whatever the checkpoint held (verify --full).
+  const full = await runAudit(t.db.pool, { full: true });
+  assert.equal(full.ok, true, JSON.stringify(full.checks.filter((c) => !c.ok)));
 });

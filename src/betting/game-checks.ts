@@ -145,7 +145,11 @@ export const roundTotalsKept: Check = {
              WHERE ${s.roundIn('round_id')} GROUP BY round_id, side) b
        FULL JOIN (SELECT round_id, side, sum(bets) AS bets, sum(staked) AS staked, sum(matched) AS matched,
                     sum(cancelled) AS cancelled FROM round_totals
-                  WHERE ${s.roundIn('round_id')} GROUP BY round_id, side) t
+                  WHERE ${s.roundIn('round_id')}
+                    -- An archived round's bets left with their partition; its totals stay.
+                    AND NOT EXISTS (SELECT 1 FROM archived_round_ranges a
+                                    WHERE round_id >= a.from_round AND round_id < a.to_round)
+                  GROUP BY round_id, side) t
          ON t.round_id = b.round_id AND t.side = b.side
        WHERE (b.bets, b.staked, b.matched, b.cancelled) IS DISTINCT FROM (t.bets, t.staked, t.matched, t.cancelled)`,
     ),
