@@ -63,14 +63,16 @@ export async function runMatchPass(db: Queryable, roundId: bigint, books?: Match
       [roundId, fills.map((f) => f.betId), fills.map((f) => f.againstId), fills.map((f) => f.amount)],
     );
   }
-  // Book positions continue after the round's last one, in arrival order.
+  // Book positions continue after the round's last one, in arrival order. The bets are found by
+  // the primary key (= ANY over the pass's ids): joined by id alone, the planner hashed every bet
+  // of the round on each pass, so a pass cost O(round) and the matcher fell behind as a round grew.
   const ids = incoming.rows.map((r) => r.id.toString());
   const changed = [...matchedBy.keys()];
   const { rows } = await db.query<{ id: bigint; user_id: bigint; request_id: string | null; m: bigint }>(
     `WITH base AS (SELECT coalesce(max(seq), 0) AS seq FROM bets WHERE round_id = $1),
      booked AS (SELECT id, base.seq + ord AS seq FROM unnest($2::bigint[]) WITH ORDINALITY AS u(id, ord), base),
      delta AS (SELECT id, m FROM unnest($3::bigint[], $4::bigint[]) AS d(id, m)),
-     targets AS (
+     targets AS MATERIALIZED (
        SELECT coalesce(booked.id, delta.id) AS id, booked.seq, coalesce(delta.m, 0) AS m
        FROM booked FULL JOIN delta ON delta.id = booked.id)
      UPDATE bets b SET
@@ -80,7 +82,7 @@ export async function runMatchPass(db: Queryable, roundId: bigint, books?: Match
          WHEN b.matched_amount + t.m = 0 THEN b.status
          WHEN b.matched_amount + t.m + b.cancelled_amount = b.amount THEN 'MATCHED'
          ELSE 'PARTIALLY_MATCHED' END
-     FROM targets t WHERE b.id = t.id AND b.round_id = $1
+     FROM targets t WHERE b.id = t.id AND b.round_id = $1 AND b.id = ANY (ARRAY(SELECT id FROM targets))
      RETURNING b.id, b.user_id, b.request_id, t.m`,
     [roundId, ids, changed, changed.map((id) => matchedBy.get(id)!)],
   );

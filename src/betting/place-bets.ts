@@ -18,9 +18,12 @@
 //                    has a protection row: ledger/protection.ts), SUSPENDED, EXPOSURE_CAP
 //                    (bet-restrictions.ts), INSUFFICIENT_FUNDS (against the
 //                    guard less the stakes of this player's earlier bets in the batch).
-//   4. INSERT_BETS   bets, their stake transfers and outbox events for the accepted bets, ids
-//                    in arrival order. The wallet guard trigger still checks every stake: it
-//                    cannot refuse here, and if it ever did the whole batch would roll back.
+//   4. INSERT_BETS   bets and their stake transfers for the accepted bets, ids in arrival
+//                    order, and one outbox event per round of the batch naming its bets (the
+//                    match worker needs only the round; one event per bet cost a row written at
+//                    placement and a row deleted by the matcher for every bet). The wallet guard
+//                    trigger still checks every stake: it cannot refuse here, and if it ever did
+//                    the whole batch would roll back.
 //
 // Statement 2 runs after statement 1 returns, so it sees any close that committed while the
 // lock was awaited (READ COMMITTED takes a new snapshot per statement).
@@ -85,10 +88,10 @@ const INSERT_BETS = `
   event AS (
     INSERT INTO outbox (topic, partition_key, payload, request_id)
     SELECT 'bet', round_id,
-           jsonb_build_object('v', $9::int, 'type', 'bet.placed', 'betId', id::text, 'roundId', round_id::text,
-                              'userId', user_id::text),
-           request_id
-    FROM input ORDER BY ord)
+           jsonb_build_object('v', $9::int, 'type', 'bets.placed', 'roundId', round_id::text,
+                              'betIds', jsonb_agg(id::text ORDER BY id)),
+           CASE WHEN count(*) = 1 THEN min(request_id) END
+    FROM input GROUP BY round_id ORDER BY round_id)
   SELECT input.ord, bet.* FROM bet JOIN input USING (id)`;
 
 interface RoundState {
