@@ -1,4 +1,4 @@
--- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0027_statement_bet_guards.sql (27 files)
+-- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0028_idempotency_by_day.sql (28 files)
 -- leave a fresh database, to read instead of replaying every migration in your head. Never applied.
 -- Regenerate with `npm run schema:snapshot`; test/schema-snapshot.test.ts fails when the
 -- migrations produce anything else.
@@ -6,7 +6,7 @@
 -- How it is made: pg_dump 15 --schema-only --no-owner --no-privileges of a database migrated
 -- by src/db/migrate.ts, normalised: pg_dump's version lines, its SET lines and its \restrict
 -- lines (which vary run to run) are removed, and runs of blank lines are squeezed.
--- Left out: the 20 partitions that colorbet_add_partition creates, named <parent>_p<k>
+-- Left out: the 24 partitions that colorbet_add_partition creates, named <parent>_p<k>
 -- (transfers_p0, bets_p1, idempotency_keys_p<day>, ...). Which exist depends on the current
 -- round, ids and day, so they vary; each is CREATE TABLE ... (LIKE <parent> INCLUDING DEFAULTS
 -- INCLUDING CONSTRAINTS) with a <child>_bounds check, attached to its parent, and inherits the
@@ -87,14 +87,21 @@ CREATE FUNCTION public.colorbet_add_partition(p_parent text, k bigint) RETURNS b
     AS $$
 DECLARE
   s partition_schemes;
-  child text := colorbet_partition_name(p_parent, k);
-  lo bigint;
-  hi bigint;
+  child text;
+  lo text;
+  hi text;
 BEGIN
   SELECT * INTO STRICT s FROM partition_schemes WHERE parent = p_parent;
+  IF s.key_kind = 'day' THEN
+    child := p_parent || '_p' || to_char(date '1970-01-01' + k::integer, 'YYYYMMDD');
+    lo := quote_literal(date '1970-01-01' + k::integer);
+    hi := quote_literal(date '1970-01-01' + k::integer + 1);
+  ELSE
+    child := colorbet_partition_name(p_parent, k);
+    lo := greatest(k * s.span, 1)::text;
+    hi := ((k + 1) * s.span)::text;
+  END IF;
   IF to_regclass(quote_ident(child)) IS NOT NULL THEN RETURN false; END IF;
-  lo := greatest(k * s.span, 1);
-  hi := (k + 1) * s.span;
   EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)%s', child, p_parent,
     CASE WHEN s.options = '' THEN '' ELSE format(' WITH (%s)', s.options) END);
   EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (%I >= %s AND %I < %s)',
@@ -102,6 +109,40 @@ BEGIN
   EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)', p_parent, child, lo, hi);
   RETURN true;
 END $$;
+
+--
+-- Name: colorbet_drop_idempotency_days(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.colorbet_drop_idempotency_days(keep_hours integer) RETURNS TABLE(day date, row_estimate bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+  p record;
+BEGIN
+  IF keep_hours < 1 THEN
+    RAISE EXCEPTION 'keep_hours must be at least 1, got %', keep_hours
+      USING ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'idempotency_retention_positive';
+  END IF;
+  PERFORM set_config('lock_timeout', '1000', true);
+  FOR p IN
+    SELECT c.relname, to_date(substring(c.relname FROM '_p([0-9]{8})$'), 'YYYYMMDD') AS d,
+           greatest(c.reltuples, 0)::bigint AS n
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'idempotency_keys'::regclass
+    ORDER BY 2
+    LIMIT 400
+  LOOP
+    EXIT WHEN p.d >= colorbet_utc_day(now())
+      OR (p.d + 1)::timestamp + make_interval(hours => greatest(keep_hours, 24)) > (now() AT TIME ZONE 'UTC');
+    EXECUTE format('ALTER TABLE idempotency_keys DETACH PARTITION %I', p.relname);
+    EXECUTE format('DROP TABLE %I', p.relname);
+    day := p.d;
+    row_estimate := p.n;
+    RETURN NEXT;
+  END LOOP;
+END $_$;
 
 --
 -- Name: colorbet_ensure_partitions(); Type: FUNCTION; Schema: public; Owner: -
@@ -120,11 +161,13 @@ BEGIN
   FOR s IN SELECT * FROM partition_schemes ORDER BY parent LOOP
     IF s.key_kind = 'id' THEN
       at_key := colorbet_sequence_position(s.parent, s.key_col);
+    ELSIF s.key_kind = 'day' THEN
+      at_key := colorbet_utc_day(now()) - date '1970-01-01';
     ELSE
       SELECT coalesce(max(id), 1) INTO at_key FROM rounds;
     END IF;
     -- From the partition in use on: older ranges exist already, or were archived (a key of an
-    -- archived round must find no partition, so a payout for it is refused).
+    -- archived round must find no partition, so a payout for it is refused) or dropped.
     FOR k IN (at_key / s.span) .. (at_key / s.span) + s.ahead LOOP
       IF colorbet_add_partition(s.parent, k) THEN created := created + 1; END IF;
     END LOOP;
@@ -253,6 +296,14 @@ CREATE FUNCTION public.colorbet_transfer_key(kind text, round_id bigint, bet_id 
 $$;
 
 --
+-- Name: colorbet_utc_day(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.colorbet_utc_day(ts timestamp with time zone) RETURNS date
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT (ts AT TIME ZONE 'UTC')::date $$;
+
+--
 -- Name: game_config_next_version(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -268,6 +319,28 @@ BEGIN
       USING ERRCODE = 'check_violation', CONSTRAINT = 'game_config_consecutive';
   END IF;
   RETURN NEW;
+END $$;
+
+--
+-- Name: idempotency_keys_shadowed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.idempotency_keys_shadowed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  lone record;
+BEGIN
+  SELECT r.day, r.scope, r.key INTO lone FROM new_keys r
+  WHERE NOT r.shadow AND NOT EXISTS (
+    SELECT 1 FROM new_keys s WHERE s.shadow AND s.day = r.day + 1 AND s.scope = r.scope AND s.key = r.key)
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'idempotency key % of % claimed on % without its shadow on the next day (another claim holds it there)',
+      lone.key, lone.scope, lone.day
+      USING ERRCODE = 'unique_violation', CONSTRAINT = 'idempotency_keys_shadowed';
+  END IF;
+  RETURN NULL;
 END $$;
 
 --
@@ -1011,13 +1084,17 @@ CREATE TABLE public.game_config (
 --
 
 CREATE TABLE public.idempotency_keys (
+    day date NOT NULL,
     scope text NOT NULL,
     key text NOT NULL,
+    shadow boolean DEFAULT false NOT NULL,
     request_hash text NOT NULL,
     status_code integer,
     response jsonb,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
-);
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT idempotency_shadow_has_no_answer CHECK (((NOT shadow) OR (status_code IS NULL)))
+)
+PARTITION BY RANGE (day);
 
 --
 -- Name: legacy_round_seeds; Type: TABLE; Schema: public; Owner: -
@@ -1128,7 +1205,7 @@ CREATE TABLE public.partition_schemes (
     ahead integer NOT NULL,
     options text DEFAULT ''::text NOT NULL,
     CONSTRAINT partition_schemes_ahead_check CHECK (((ahead >= 1) AND (ahead <= 100))),
-    CONSTRAINT partition_schemes_key_kind_check CHECK ((key_kind = ANY (ARRAY['id'::text, 'round'::text]))),
+    CONSTRAINT partition_schemes_key_kind_check CHECK ((key_kind = ANY (ARRAY['id'::text, 'round'::text, 'day'::text]))),
     CONSTRAINT partition_schemes_span_check CHECK ((span > 0))
 );
 
@@ -1728,7 +1805,7 @@ ALTER TABLE ONLY public.game_config
 --
 
 ALTER TABLE ONLY public.idempotency_keys
-    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (scope, key);
+    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (day, scope, key);
 
 --
 -- Name: legacy_round_seeds legacy_round_seeds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2036,7 +2113,7 @@ CREATE INDEX deposit_intents_by_user ON public.deposit_intents USING btree (user
 -- Name: idempotency_keys_by_age; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX idempotency_keys_by_age ON public.idempotency_keys USING brin (created_at);
+CREATE INDEX idempotency_keys_by_age ON ONLY public.idempotency_keys USING brin (created_at);
 
 --
 -- Name: matches_by_against; Type: INDEX; Schema: public; Owner: -
@@ -2229,6 +2306,12 @@ CREATE TRIGGER game_config_immutable BEFORE DELETE OR UPDATE ON public.game_conf
 --
 
 CREATE TRIGGER game_config_next_version BEFORE INSERT ON public.game_config FOR EACH ROW EXECUTE FUNCTION public.game_config_next_version();
+
+--
+-- Name: idempotency_keys idempotency_keys_shadowed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER idempotency_keys_shadowed AFTER INSERT ON public.idempotency_keys REFERENCING NEW TABLE AS new_keys FOR EACH STATEMENT EXECUTE FUNCTION public.idempotency_keys_shadowed();
 
 --
 -- Name: legacy_round_seeds legacy_round_seeds_immutable; Type: TRIGGER; Schema: public; Owner: -

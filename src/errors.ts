@@ -143,6 +143,10 @@ export function guardOf(err: unknown): string | undefined {
 function pgRefusal(err: PgErrorLike): AppError | undefined {
   if (err.constraint && err.constraint in BACK_OFFICE_REFUSALS)
     return appError(BACK_OFFICE_REFUSALS[err.constraint]!);
+  // A claim of a key that a claimer on the other side of midnight holds (migration 0028): the
+  // key is used; the client's retry gets that claim's answer.
+  if (err.code === '23505' && err.constraint === 'idempotency_keys_shadowed')
+    return appError('IDEMPOTENCY_IN_PROGRESS');
   if (err.code === '23514' && err.constraint === 'wallet_never_negative')
     return appError('INSUFFICIENT_FUNDS');
   // Player protection's backstop (migration 0021): the statement's stake or deposit was ruled out.

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runAudit } from '../src/verify-run.ts';
-import { pruneIdempotencyKeys } from '../src/ledger/idempotency.ts';
 import { startTestApp, uniqueName, type TestApp } from './helpers/app.ts';
 import { guardBalance } from './helpers/ledger.ts';
 import { sleep } from './helpers/util.ts';
@@ -255,28 +254,4 @@ test('a refusal racing a replay of the same key: both answers and the stored ans
     holder1.release();
     holder2.release();
   }
-});
-
-test('keys older than the retention are pruned in bounded batches; younger keys still replay', async () => {
-  const p = await t.registerPlayer();
-  await t.deposit(p.userId, 1000);
-  assert.equal((await withdraw(p.token, 10, 'old-1')).status, 202);
-  assert.equal((await withdraw(p.token, 10, 'old-2')).status, 202);
-  assert.equal((await withdraw(p.token, 10, 'young')).status, 202);
-  const scope = `user:${p.userId}`;
-  await t.db.pool.query(
-    `UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE scope = $1 AND key LIKE 'old-%'`,
-    [scope],
-  );
-  // Other tests' keys are young, so only these two are older than 24 hours; one per batch.
-  assert.equal(await pruneIdempotencyKeys(t.db.pool, 24, 1), 1);
-  assert.equal(await pruneIdempotencyKeys(t.db.pool, 24, 1), 1);
-  assert.equal(await pruneIdempotencyKeys(t.db.pool, 24, 1), 0);
-  assert.equal(await count('SELECT count(*) AS n FROM idempotency_keys WHERE scope = $1', [scope]), 1);
-  // The young key still replays its first answer and moves nothing.
-  const replay = await withdraw(p.token, 10, 'young');
-  assert.equal(replay.status, 202);
-  assert.equal(replay.headers['idempotent-replayed'], 'true');
-  assert.equal(await withdrawalsOf(p.userId), 3);
-  assert.equal((await runAudit(t.db.pool)).ok, true);
 });

@@ -92,8 +92,13 @@ test('the growing tables are partitioned and their rows spread over partitions',
   );
   assert.deepEqual(
     rows.map((r) => r.name),
-    ['bets', 'matches', 'outbox', 'round_settlements', 'transfer_keys', 'transfers'],
+    ['bets', 'idempotency_keys', 'matches', 'outbox', 'round_settlements', 'transfer_keys', 'transfers'],
   );
+  // Keys by day (0028): each claim's real row in its day, its shadow in the next.
+  const days = await t.db.pool.query<{ partitions: string }>(
+    'SELECT count(DISTINCT tableoid) AS partitions FROM idempotency_keys',
+  );
+  assert.ok(Number(days.rows[0]!.partitions) >= 2, `idempotency_keys spans ${days.rows[0]!.partitions}`);
   const spread = await t.db.pool.query<{ table: string; partitions: string }>(
     `SELECT 'transfers' AS table, count(DISTINCT tableoid) AS partitions FROM transfers
      UNION ALL SELECT 'bets', count(DISTINCT tableoid) FROM bets

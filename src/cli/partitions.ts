@@ -1,6 +1,7 @@
 // `colorbet partitions`: what is partitioned and how far ahead, creating what is due, and
 // detaching the partitions of final rounds (as the owner role: the service role owns nothing).
 import {
+  dayOfKey,
   detachRoundRange,
   ensurePartitions,
   listPartitions,
@@ -13,9 +14,11 @@ import type { Runtime } from './runtime.ts';
 export async function partitionsReport(rt: Runtime): Promise<string> {
   const [parts, headroom] = await Promise.all([listPartitions(rt.pool), partitionHeadroom(rt.pool)]);
   const lines = ['table               partition                 from            to (excl.)      rows (est.)'];
+  // Day-partitioned tables (idempotency_keys) show their bounds as dates.
+  const key = (parent: string, k: bigint) => (parent === 'idempotency_keys' ? dayOfKey(k) : String(k));
   for (const p of parts) {
     lines.push(
-      `${p.parent.padEnd(20)}${p.name.padEnd(26)}${String(p.from).padEnd(16)}${String(p.to).padEnd(16)}${Math.round(p.estimatedRows)}`,
+      `${p.parent.padEnd(20)}${p.name.padEnd(26)}${key(p.parent, p.from).padEnd(16)}${key(p.parent, p.to).padEnd(16)}${Math.round(p.estimatedRows)}`,
     );
   }
   lines.push(
@@ -24,7 +27,7 @@ export async function partitionsReport(rt: Runtime): Promise<string> {
   );
   for (const h of headroom)
     lines.push(
-      `  ${h.parent.padEnd(20)}${String(h.current).padEnd(16)}${String(h.readyUntil).padEnd(16)}${h.spansAhead}`,
+      `  ${h.parent.padEnd(20)}${key(h.parent, h.current).padEnd(16)}${key(h.parent, h.readyUntil).padEnd(16)}${h.spansAhead}`,
     );
   return lines.join('\n');
 }

@@ -15,6 +15,7 @@ import { createPool, type Pool } from '../db/pool.ts';
 import { routeReads } from '../db/read-pool.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { createMoneyService } from '../money.ts';
+import { setIdempotencyRetentionHours } from '../ledger/idempotency.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventHub } from '../bus/events.ts';
 import type { RedisClient } from '../bus/redis.ts';
@@ -144,6 +145,8 @@ export async function buildDeps(
   redis?: RedisClient,
 ): Promise<AppDeps> {
   const metrics = createMetrics(role);
+  // Claims look for keys as far back as the retention reaches (migration 0028).
+  setIdempotencyRetentionHours(rt.config.idempotencyRetentionHours);
   const secret = await resolveAuthSecret(rt.config, rt.pool);
   const tokens = new TokenService(secret, rt.config.tokenTtlSeconds);
   const seeds = seedChainsFor(rt.config.fairnessSecret, secret);

@@ -10,7 +10,7 @@ export const ROUND_TABLES = ['matches', 'bets', 'round_settlements', 'transfer_k
 export interface PartitionInfo {
   parent: string;
   name: string;
-  /** Inclusive lower bound of the partition key. */
+  /** Inclusive lower bound of the partition key (a 'day' key: days since 1970-01-01). */
   from: bigint;
   /** Exclusive upper bound. */
   to: bigint;
@@ -46,18 +46,29 @@ export async function listPartitions(db: Queryable): Promise<PartitionInfo[]> {
   );
   return rows
     .map((r) => {
-      const m = /FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)/.exec(r.bound);
+      const m = /FROM \('?([-\d]+)'?\) TO \('?([-\d]+)'?\)/.exec(r.bound);
       if (!m) throw new Error(`unexpected partition bound of ${r.name}: ${r.bound}`);
       return {
         parent: r.parent,
         name: r.name,
-        from: BigInt(m[1]!),
-        to: BigInt(m[2]!),
+        from: boundKey(m[1]!),
+        to: boundKey(m[2]!),
         estimatedRows: r.estimated,
       };
     })
     .sort((a, b) => (a.parent === b.parent ? Number(a.from - b.from) : a.parent < b.parent ? -1 : 1));
 }
+
+const DAY_MS = 86_400_000n;
+
+/** A partition bound as a key: a number, or a date ('day' schemes) as days since 1970-01-01. */
+function boundKey(text: string): bigint {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return BigInt(text);
+  return BigInt(Date.parse(`${text}T00:00:00Z`)) / DAY_MS;
+}
+
+/** A 'day' scheme's key (days since 1970-01-01) as its date. */
+export const dayOfKey = (k: bigint): string => new Date(Number(k * DAY_MS)).toISOString().slice(0, 10);
 
 /** How far ahead each scheme is ready: an alert fires before inserts could find no partition. */
 export async function partitionHeadroom(db: Queryable): Promise<Headroom[]> {
@@ -65,6 +76,7 @@ export async function partitionHeadroom(db: Queryable): Promise<Headroom[]> {
   const { rows } = await db.query<{ parent: string; span: bigint; current: bigint }>(
     `SELECT s.parent, s.span,
             CASE s.key_kind WHEN 'round' THEN (SELECT coalesce(max(id), 1) FROM rounds)
+                 WHEN 'day' THEN (colorbet_utc_day(now()) - date '1970-01-01')::bigint
                  ELSE colorbet_sequence_position(s.parent, s.key_col) END AS current
      FROM partition_schemes s ORDER BY s.parent`,
   );

@@ -44,26 +44,101 @@ export type ClaimResult =
   { claimed: true } | { claimed: false; stored: StoredResponse } | { claimed: false; error: AppError };
 
 /**
- * Claims many keys in two statements at most. The claims must be distinct (scope, key) pairs.
- * They are inserted in key order, so two batches claiming the same keys wait on each other in
- * one order and cannot deadlock. Keys already present are read in a second statement, whose
- * fresh snapshot sees a concurrent claimer's answer once it has committed.
+ * The clock of claims: a claim's day is the UTC day of this clock when it is made. Tests set it
+ * (setIdempotencyClock) to claim on either side of midnight; production uses the system clock.
  */
-export async function claimKeys(db: Queryable, claims: readonly IdempotencyClaim[]): Promise<ClaimResult[]> {
-  if (claims.length === 0) return [];
+let clock: () => number = () => Date.now();
+
+/** For tests: claims made from now on read this clock (milliseconds since the epoch). */
+export function setIdempotencyClock(now: (() => number) | undefined): void {
+  clock = now ?? (() => Date.now());
+}
+
+const DAY_MS = 86_400_000;
+
+/** A day as PostgreSQL's date text, `days` after the UTC day of `ms`. */
+const dayOf = (ms: number, days = 0): string =>
+  new Date((Math.floor(ms / DAY_MS) + days) * DAY_MS).toISOString().slice(0, 10);
+
+let retentionHours = 24;
+
+/**
+ * IDEMPOTENCY_RETENTION_HOURS, for claims: past 24 hours a claim also looks for its key in the
+ * days before yesterday (the shadow in today's partition covers yesterday's keys only).
+ */
+export function setIdempotencyRetentionHours(hours: number): void {
+  retentionHours = hours;
+}
+
+/** Claims near the end of their UTC day also look for a claim already made on the next day. */
+const NEAR_MIDNIGHT_MS = 3_600_000;
+
+/** The day a batch claimed its keys in: storeResponses answers them in that day's partition. */
+export type ClaimDay = string;
+
+// One statement. The real rows go into the claim's day $4 (a key already there, as a real row
+// or as yesterday's shadow, is someone's); the shadows into $4 + 1, only for keys whose real row
+// went in. A key already claimed on a day of $5 (days before yesterday when the retention is
+// longer than a day; tomorrow near midnight) is not inserted. Rows go in key order, so two
+// batches claiming the same keys wait on each other in one order and cannot deadlock.
+const CLAIM_KEYS = `
+  WITH c AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS c(scope, key, request_hash)),
+  claimed AS (
+    INSERT INTO idempotency_keys (day, scope, key, request_hash)
+    SELECT $4::date, scope, key, request_hash FROM c
+    WHERE cardinality($5::date[]) = 0 OR NOT EXISTS (
+      SELECT 1 FROM idempotency_keys o
+      WHERE o.day = ANY ($5::date[]) AND o.scope = c.scope AND o.key = c.key AND NOT o.shadow)
+    ORDER BY scope, key
+    ON CONFLICT (day, scope, key) DO NOTHING
+    RETURNING scope, key, request_hash),
+  shadowed AS (
+    INSERT INTO idempotency_keys (day, scope, key, shadow, request_hash)
+    SELECT $4::date + 1, scope, key, true, request_hash FROM claimed
+    ORDER BY scope, key
+    ON CONFLICT (day, scope, key) DO NOTHING
+    RETURNING scope, key)
+  SELECT scope, key FROM claimed`;
+
+/**
+ * Claims many keys in two statements at most (migration 0028: one partition per UTC day, each
+ * key written as a real row in the claim's day and a shadow in the next). The claims must be
+ * distinct (scope, key) pairs. Keys someone holds are read in a second statement, whose fresh
+ * snapshot sees a concurrent claimer's answer once it has committed: the real row, of today,
+ * of yesterday behind today's shadow, of tomorrow (a claimer past midnight) or of older days.
+ * A claim whose shadow collides with a claim made on the next day fails the statement (the
+ * trigger idempotency_keys_shadowed, SQLSTATE 23505); the batch is retried operation by
+ * operation, and the retry, near midnight, finds that claim and answers from it.
+ */
+export async function claimKeys(
+  db: Queryable,
+  claims: readonly IdempotencyClaim[],
+): Promise<{ day: ClaimDay; results: ClaimResult[] }> {
+  const now = clock();
+  const day = dayOf(now);
+  if (claims.length === 0) return { day, results: [] };
+  const olderDays = Array.from({ length: Math.max(0, Math.ceil(retentionHours / 24) - 1) }, (_, i) =>
+    dayOf(now, -2 - i),
+  );
+  const nearMidnight = DAY_MS - (now % DAY_MS) <= NEAR_MIDNIGHT_MS;
+  const elsewhere = nearMidnight ? [dayOf(now, 1), ...olderDays] : olderDays;
   const inserted = await db.query<{ scope: string; key: string }>({
     name: 'idempotency-claim',
-    text: `INSERT INTO idempotency_keys (scope, key, request_hash)
-     SELECT scope, key, request_hash FROM unnest($1::text[], $2::text[], $3::text[]) AS c(scope, key, request_hash)
-     ORDER BY scope, key
-     ON CONFLICT (scope, key) DO NOTHING
-     RETURNING scope, key`,
-    values: [claims.map((c) => c.scope), claims.map((c) => c.key), claims.map((c) => c.requestHash)],
+    text: CLAIM_KEYS,
+    values: [
+      claims.map((c) => c.scope),
+      claims.map((c) => c.key),
+      claims.map((c) => c.requestHash),
+      day,
+      elsewhere,
+    ],
   });
   const mine = new Set(inserted.rows.map(claimId));
   const others = claims.filter((c) => !mine.has(claimId(c)));
   const found = new Map<string, { request_hash: string; status_code: number | null; response: unknown }>();
   if (others.length) {
+    // The latest real row of each key among the days a claim can meet it in.
+    const days = [dayOf(now, 1), day, dayOf(now, -1), ...olderDays];
     const { rows } = await db.query<{
       scope: string;
       key: string;
@@ -71,13 +146,15 @@ export async function claimKeys(db: Queryable, claims: readonly IdempotencyClaim
       status_code: number | null;
       response: unknown;
     }>(
-      `SELECT k.scope, k.key, k.request_hash, k.status_code, k.response
-       FROM idempotency_keys k JOIN unnest($1::text[], $2::text[]) AS c(scope, key) USING (scope, key)`,
-      [others.map((c) => c.scope), others.map((c) => c.key)],
+      `SELECT DISTINCT ON (k.scope, k.key) k.scope, k.key, k.request_hash, k.status_code, k.response
+       FROM idempotency_keys k JOIN unnest($1::text[], $2::text[]) AS c(scope, key) USING (scope, key)
+       WHERE k.day = ANY ($3::date[]) AND NOT k.shadow
+       ORDER BY k.scope, k.key, k.day DESC`,
+      [others.map((c) => c.scope), others.map((c) => c.key), days],
     );
     for (const r of rows) found.set(claimId(r), r);
   }
-  return claims.map((c): ClaimResult => {
+  const results = claims.map((c): ClaimResult => {
     if (mine.has(claimId(c))) return { claimed: true };
     const row = found.get(claimId(c));
     if (!row) return { claimed: false, error: appError('IDEMPOTENCY_IN_PROGRESS') };
@@ -86,11 +163,16 @@ export async function claimKeys(db: Queryable, claims: readonly IdempotencyClaim
     if (row.status_code === null) return { claimed: false, error: appError('IDEMPOTENCY_IN_PROGRESS') };
     return { claimed: false, stored: { status: row.status_code, body: row.response } };
   });
+  return { day, results };
 }
 
-/** Records the answers on keys this transaction claimed, in one statement; none may be missing. */
+/**
+ * Records the answers on keys this transaction claimed on `day`, in one statement; none may be
+ * missing. The UPDATE stays on the primary key of that day's partition.
+ */
 export async function storeResponses(
   db: Queryable,
+  day: ClaimDay,
   answers: readonly { claim: IdempotencyClaim; response: StoredResponse }[],
 ): Promise<void> {
   if (answers.length === 0) return;
@@ -98,12 +180,13 @@ export async function storeResponses(
     name: 'idempotency-answers',
     text: `UPDATE idempotency_keys k SET status_code = a.status, response = a.response
      FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[]) AS a(scope, key, status, response)
-     WHERE k.scope = a.scope AND k.key = a.key AND k.status_code IS NULL`,
+     WHERE k.day = $5::date AND k.scope = a.scope AND k.key = a.key AND NOT k.shadow AND k.status_code IS NULL`,
     values: [
       answers.map((a) => a.claim.scope),
       answers.map((a) => a.claim.key),
       answers.map((a) => a.response.status),
       answers.map((a) => JSON.stringify(a.response.body)),
+      day,
     ],
   });
   if (rowCount !== answers.length) {
@@ -114,18 +197,18 @@ export async function storeResponses(
 }
 
 /**
- * Deletes at most `limit` keys older than `retentionHours` and returns how many it deleted.
- * A retry after that long is a new request: callers are told the retention (README).
+ * Drops the day partitions of keys past `retentionHours` (migration 0028), oldest first, and
+ * returns how many days and the planner's estimate of their rows (real and shadow). A key is
+ * kept at least `retentionHours` and at least a day, and at most a day more. A retry after that
+ * long is a new request: callers are told the retention (README).
  */
-export async function pruneIdempotencyKeys(
+export async function dropExpiredIdempotencyDays(
   db: Queryable,
   retentionHours: number,
-  limit: number,
-): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
-       SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) LIMIT $2))`,
-    [retentionHours, limit],
+): Promise<{ days: string[]; rows: number }> {
+  const { rows } = await db.query<{ day: string; row_estimate: string }>(
+    `SELECT day::text AS day, row_estimate FROM colorbet_drop_idempotency_days($1)`,
+    [retentionHours],
   );
-  return rowCount ?? 0;
+  return { days: rows.map((r) => r.day), rows: rows.reduce((n, r) => n + Number(r.row_estimate), 0) };
 }

@@ -240,13 +240,20 @@ export const idempotencyEnforced: Check = {
   id: 'idempotency',
   invariant: 'I8',
   name: 'idempotency keys and deposit references are unique in the database',
-  okDetail: 'unique (scope, key) on idempotency_keys; unique deposit reference',
+  okDetail:
+    'unique (day, scope, key) on idempotency_keys, every claim shadowed in the next day (trigger idempotency_keys_shadowed); unique deposit reference',
   incremental: 'the catalog, every run',
   find: (s) =>
     offending(
       s.db,
-      `SELECT want.name AS missing_index FROM (VALUES ('idempotency_keys_pkey'), ('transfer_keys_pkey')) AS want(name)
-       WHERE NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = want.name AND schemaname = current_schema())`,
+      `SELECT 'missing index: ' || want.name AS problem
+       FROM (VALUES ('idempotency_keys_pkey'), ('transfer_keys_pkey')) AS want(name)
+       WHERE NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = want.name AND schemaname = current_schema())
+       UNION ALL
+       -- Keys are unique across days only while every claim writes its shadow (migration 0028).
+       SELECT 'missing or disabled trigger: idempotency_keys_shadowed' WHERE NOT EXISTS (
+         SELECT 1 FROM pg_trigger WHERE tgname = 'idempotency_keys_shadowed'
+           AND tgrelid = 'idempotency_keys'::regclass AND tgenabled IN ('O', 'A'))`,
     ),
 };
 

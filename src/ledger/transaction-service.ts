@@ -19,6 +19,7 @@ import {
   claimId,
   claimKeys,
   storeResponses,
+  type ClaimDay,
   type IdempotencyClaim,
   type StoredResponse,
 } from './idempotency.ts';
@@ -155,7 +156,7 @@ export class TransactionService<Op extends { type: string }, Effect = never> {
     const committed: Committed<Op, Effect>[] = [];
     const outcomes = await this.transact(async (client) => {
       committed.length = 0;
-      const { answers, followers } = await this.claim(client, submissions);
+      const { answers, followers, day } = await this.claim(client, submissions);
       const stored: { claim: IdempotencyClaim; response: StoredResponse }[] = [];
       const record = (i: number, outcome: Outcome, result?: OperationResult<Effect>) => {
         answers[i] = outcome;
@@ -211,7 +212,7 @@ export class TransactionService<Op extends { type: string }, Effect = never> {
         });
         i = j;
       }
-      await storeResponses(client, stored);
+      await storeResponses(client, day, stored);
       for (const [i, first] of followers) {
         const a = answers[first];
         answers[i] = a?.ok ? { ...a, replayed: true } : a;
@@ -241,7 +242,7 @@ export class TransactionService<Op extends { type: string }, Effect = never> {
   private async claim(
     client: PoolClient,
     submissions: readonly Submission<Op>[],
-  ): Promise<{ answers: (Outcome | undefined)[]; followers: Map<number, number> }> {
+  ): Promise<{ answers: (Outcome | undefined)[]; followers: Map<number, number>; day: ClaimDay }> {
     const answers: (Outcome | undefined)[] = submissions.map(() => undefined);
     const followers = new Map<number, number>();
     const firstUse = new Map<string, number>();
@@ -260,7 +261,7 @@ export class TransactionService<Op extends { type: string }, Effect = never> {
         answers[i] = { ok: false, error: new AppError('IDEMPOTENCY_IN_PROGRESS') }; // until the first is answered
       }
     });
-    const claims = await claimKeys(
+    const { day, results: claims } = await claimKeys(
       client,
       distinct.map((k) => k.claim),
     );
@@ -269,7 +270,7 @@ export class TransactionService<Op extends { type: string }, Effect = never> {
       if (i === undefined || c.claimed) return;
       answers[i] = 'stored' in c ? replay(c.stored) : { ok: false, error: c.error };
     });
-    return { answers, followers };
+    return { answers, followers, day };
   }
 
   private async applyOne(

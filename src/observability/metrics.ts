@@ -84,7 +84,12 @@ export function createMetrics(role = 'all') {
     }),
     idempotencyKeysPruned: new client.Counter({
       name: 'colorbet_idempotency_keys_pruned_total',
-      help: 'Idempotency keys deleted after IDEMPOTENCY_RETENTION_HOURS',
+      help: 'Idempotency key rows (real and shadow, the planner estimate) dropped with their day partitions after IDEMPOTENCY_RETENTION_HOURS',
+      registers: [registry],
+    }),
+    idempotencyDaysDropped: new client.Counter({
+      name: 'colorbet_idempotency_days_dropped_total',
+      help: 'Day partitions of idempotency keys dropped after IDEMPOTENCY_RETENTION_HOURS',
       registers: [registry],
     }),
     partitionsCreated: new client.Counter({

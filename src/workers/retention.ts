@@ -1,9 +1,10 @@
-// Retention: idempotency keys older than IDEMPOTENCY_RETENTION_HOURS, and session revocations
-// past their expiry, are deleted in batches of PRUNE_BATCH, each its own short statement, by
-// the scheduler leader only. A minute's idle between sweeps; back to back while a sweep finds
-// full batches (a backlog after downtime).
+// Retention, by the scheduler leader only: the day partitions of idempotency keys past
+// IDEMPOTENCY_RETENTION_HOURS are dropped whole (migration 0028; no row-by-row DELETE), and
+// session revocations past their expiry are deleted in batches of PRUNE_BATCH, each its own
+// short statement. A minute's idle between sweeps; back to back while a sweep finds full
+// batches (a backlog after downtime).
 import { pruneRevokedSessions } from '../auth/sessions.ts';
-import { pruneIdempotencyKeys } from '../ledger/idempotency.ts';
+import { dropExpiredIdempotencyDays } from '../ledger/idempotency.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -22,12 +23,13 @@ export function startRetention(deps: {
     'retention',
     async () => {
       if (!deps.isLeader()) return false;
-      const deleted = await pruneIdempotencyKeys(deps.pool, deps.retentionHours, PRUNE_BATCH);
-      deps.metrics.idempotencyKeysPruned.inc(deleted);
-      if (deleted > 0)
-        deps.logger.info({ deleted, retentionHours: deps.retentionHours }, 'idempotency keys pruned');
+      const dropped = await dropExpiredIdempotencyDays(deps.pool, deps.retentionHours);
+      deps.metrics.idempotencyKeysPruned.inc(dropped.rows);
+      deps.metrics.idempotencyDaysDropped.inc(dropped.days.length);
+      if (dropped.days.length > 0)
+        deps.logger.info({ ...dropped, retentionHours: deps.retentionHours }, 'idempotency key days dropped');
       const sessions = await pruneRevokedSessions(deps.pool, PRUNE_BATCH);
-      return deleted === PRUNE_BATCH || sessions === PRUNE_BATCH;
+      return sessions === PRUNE_BATCH;
     },
     { idleMs: 60_000, logger: deps.logger },
   );
