@@ -331,13 +331,14 @@ CREATE FUNCTION public.idempotency_keys_shadowed() RETURNS trigger
 DECLARE
   lone record;
 BEGIN
-  SELECT r.day, r.scope, r.key INTO lone FROM new_keys r
-  WHERE NOT r.shadow AND NOT EXISTS (
-    SELECT 1 FROM new_keys s WHERE s.shadow AND s.day = r.day + 1 AND s.scope = r.scope AND s.key = r.key)
+  SELECT scope, key INTO lone FROM new_keys
+  GROUP BY scope, key
+  HAVING NOT coalesce(array_agg(day + 1) FILTER (WHERE NOT shadow), '{}')
+           <@ coalesce(array_agg(day) FILTER (WHERE shadow), '{}')
   LIMIT 1;
   IF FOUND THEN
-    RAISE EXCEPTION 'idempotency key % of % claimed on % without its shadow on the next day (another claim holds it there)',
-      lone.key, lone.scope, lone.day
+    RAISE EXCEPTION 'idempotency key % of % claimed without its shadow on the next day (another claim holds it there)',
+      lone.key, lone.scope
       USING ERRCODE = 'unique_violation', CONSTRAINT = 'idempotency_keys_shadowed';
   END IF;
   RETURN NULL;
