@@ -20,7 +20,7 @@ export interface PartitionInfo {
 
 export interface Headroom {
   parent: string;
-  /** The key now being written (the id sequence or the latest round). */
+  /** The key now being written (the id sequence, the latest round, or tomorrow for days). */
   current: bigint;
   /** First key no partition holds yet. */
   readyUntil: bigint;
@@ -76,7 +76,8 @@ export async function partitionHeadroom(db: Queryable): Promise<Headroom[]> {
   const { rows } = await db.query<{ parent: string; span: bigint; current: bigint }>(
     `SELECT s.parent, s.span,
             CASE s.key_kind WHEN 'round' THEN (SELECT coalesce(max(id), 1) FROM rounds)
-                 WHEN 'day' THEN (colorbet_utc_day(now()) - date '1970-01-01')::bigint
+                 -- Days: claims write tomorrow's partition too (their shadow rows, 0028).
+                 WHEN 'day' THEN (colorbet_utc_day(now()) - date '1970-01-01')::bigint + 1
                  ELSE colorbet_sequence_position(s.parent, s.key_col) END AS current
      FROM partition_schemes s ORDER BY s.parent`,
   );
