@@ -1,4 +1,4 @@
--- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0028_idempotency_by_day.sql (28 files)
+-- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0029_room_for_hot_updates.sql (29 files)
 -- leave a fresh database, to read instead of replaying every migration in your head. Never applied.
 -- Regenerate with `npm run schema:snapshot`; test/schema-snapshot.test.ts fails when the
 -- migrations produce anything else.
@@ -840,7 +840,8 @@ CREATE TABLE public.account_balance (
     balance bigint NOT NULL,
     last_entry_id bigint NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
+)
+WITH (fillfactor='50');
 
 --
 -- Name: account_suspensions; Type: TABLE; Schema: public; Owner: -

@@ -86,15 +86,20 @@ export async function record(
   );
   const escrow = await ensureRoundEscrow(db, roundId);
   const house = await systemAccountId(db, 'house');
-  // Wallets in account order, so two settlements touching the same players lock them alike.
-  // Each wallet is looked up by its index (a scalar subquery is never hashed): a join lets the
-  // planner hash every wallet when its statistics lag a sudden million players.
+  // Payouts and commissions in one statement, so the ledger's statement triggers (keys, guard,
+  // suspension, protection) run once per chunk, not twice. Wallets in account order, so two
+  // settlements touching the same players lock them alike. Each wallet is looked up by its index
+  // (a scalar subquery is never hashed): a join lets the planner hash every wallet when its
+  // statistics lag a sudden million players. A void charges no commission.
   await db.query(
     `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, round_id, actor_id)
-     SELECT $1, w.wallet, w.r, $2, w.u, $3, $4 FROM (
-       SELECT p.u, p.r, (SELECT a.id FROM accounts a WHERE a.kind = 'player' AND a.user_id = p.u) AS wallet
-       FROM unnest($5::bigint[], $6::bigint[]) AS p(u, r) WHERE p.r > 0) w
-     ORDER BY w.wallet`,
+     (SELECT $1::bigint, w.wallet, w.r, $2::text, w.u, $3::bigint, $4::bigint FROM (
+        SELECT p.u, p.r, (SELECT a.id FROM accounts a WHERE a.kind = 'player' AND a.user_id = p.u) AS wallet
+        FROM unnest($5::bigint[], $6::bigint[]) AS p(u, r) WHERE p.r > 0) w
+      ORDER BY w.wallet)
+     UNION ALL
+     SELECT $1, $8::bigint, c, 'commission', u, $3, NULL FROM unnest($5::bigint[], $7::bigint[]) AS p(u, c)
+     WHERE c > 0 AND $2 = 'settlement'`,
     [
       escrow,
       outcome === 'SETTLED' ? 'settlement' : 'void_refund',
@@ -102,15 +107,10 @@ export async function record(
       actorId,
       userIds,
       players.map((p) => p.received),
+      players.map((p) => p.commission),
+      house,
     ],
   );
-  if (outcome === 'SETTLED') {
-    await db.query(
-      `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, round_id)
-       SELECT $1, $2, c, 'commission', u, $3 FROM unnest($4::bigint[], $5::bigint[]) AS p(u, c) WHERE c > 0`,
-      [escrow, house, roundId, userIds, players.map((p) => p.commission)],
-    );
-  }
   // Bounded by the chunk's user range too: whatever plan the statistics suggest, it reads no
   // more than the chunk's bets (a hash join over the whole round made each chunk O(round)).
   await db.query(
