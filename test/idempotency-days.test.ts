@@ -11,6 +11,9 @@ import {
   storeResponses,
 } from '../src/ledger/idempotency.ts';
 import { guardOf } from '../src/errors.ts';
+import { partitionsReport } from '../src/cli/partitions.ts';
+import type { Runtime } from '../src/cli/runtime.ts';
+import { partitionHeadroom } from '../src/db/partitions.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { guardBalance } from './helpers/ledger.ts';
 
@@ -210,4 +213,16 @@ test('retention drops whole days: keys past it are forgotten, younger keys repla
   assert.equal(old.headers['idempotent-replayed'], undefined);
   assert.equal(await withdrawalsOf(p.userId), 3);
   assert.equal((await runAudit(t.db.pool)).ok, true);
+});
+
+test('colorbet partitions lists the day partitions by date, with the days ready ahead', async () => {
+  const report = await partitionsReport({ pool: t.db.pool } as unknown as Runtime);
+  const todayName = `idempotency_keys_p${iso(at(0)).replaceAll('-', '')}`;
+  assert.match(report, new RegExp(`idempotency_keys +${todayName} +${iso(at(0))} +${iso(at(1))} `));
+  const headroom = (await partitionHeadroom(t.db.pool)).find((h) => h.parent === 'idempotency_keys');
+  // Today and three more days: counted from tomorrow (the shadows' day), three are ready beyond it.
+  assert.ok(
+    headroom && headroom.spansAhead >= 3,
+    JSON.stringify(headroom, (_, v) => String(v)),
+  );
 });

@@ -13,12 +13,14 @@ import type { Runtime } from './runtime.ts';
 
 export async function partitionsReport(rt: Runtime): Promise<string> {
   const [parts, headroom] = await Promise.all([listPartitions(rt.pool), partitionHeadroom(rt.pool)]);
-  const lines = ['table               partition                 from            to (excl.)      rows (est.)'];
+  const lines = [
+    'table               partition                   from            to (excl.)      rows (est.)',
+  ];
   // Day-partitioned tables (idempotency_keys) show their bounds as dates.
   const key = (parent: string, k: bigint) => (parent === 'idempotency_keys' ? dayOfKey(k) : String(k));
   for (const p of parts) {
     lines.push(
-      `${p.parent.padEnd(20)}${p.name.padEnd(26)}${key(p.parent, p.from).padEnd(16)}${key(p.parent, p.to).padEnd(16)}${Math.round(p.estimatedRows)}`,
+      `${p.parent.padEnd(20)}${p.name.padEnd(28)}${key(p.parent, p.from).padEnd(16)}${key(p.parent, p.to).padEnd(16)}${Math.round(p.estimatedRows)}`,
     );
   }
   lines.push(
