@@ -125,12 +125,15 @@ BEGIN
     RAISE EXCEPTION 'keep_hours must be at least 1, got %', keep_hours
       USING ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'idempotency_retention_positive';
   END IF;
-  PERFORM set_config('lock_timeout', '1000', true);
+  -- DETACH takes the parent's ACCESS EXCLUSIVE lock: claims queue behind it while it waits, so
+  -- it waits at most 500 ms (transactions holding the table finish first) and otherwise tries
+  -- again a minute later.
+  PERFORM set_config('lock_timeout', '500', true);
   FOR p IN
     SELECT c.relname, to_date(substring(c.relname FROM '_p([0-9]{8})$'), 'YYYYMMDD') AS d,
            greatest(c.reltuples, 0)::bigint AS n
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-    WHERE i.inhparent = 'idempotency_keys'::regclass
+    WHERE i.inhparent = 'idempotency_keys'::regclass AND c.relname ~ '_p[0-9]{8}$'
     ORDER BY 2
     LIMIT 400
   LOOP

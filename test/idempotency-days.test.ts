@@ -226,3 +226,22 @@ test('colorbet partitions lists the day partitions by date, with the days ready 
     JSON.stringify(headroom, (_, v) => String(v)),
   );
 });
+
+test('a day drop that cannot get its lock within half a second waits for the next sweep', async () => {
+  await t.db.pool.query(`SELECT colorbet_add_partition('idempotency_keys', $1)`, [
+    Math.round(at(-10) / DAY_MS),
+  ]);
+  const holder = await t.db.pool.connect();
+  try {
+    // A claim in flight holds the table; the DETACH must not make every claim queue behind it.
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE idempotency_keys IN ROW EXCLUSIVE MODE');
+    const started = Date.now();
+    assert.deepEqual(await dropExpiredIdempotencyDays(t.db.pool, 24), { days: [], rows: 0, busy: true });
+    assert.ok(Date.now() - started < 3000);
+  } finally {
+    await holder.query('ROLLBACK');
+    holder.release();
+  }
+  assert.deepEqual((await dropExpiredIdempotencyDays(t.db.pool, 24)).days, [iso(at(-10))]);
+});

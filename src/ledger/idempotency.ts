@@ -198,17 +198,28 @@ export async function storeResponses(
 
 /**
  * Drops the day partitions of keys past `retentionHours` (migration 0028), oldest first, and
- * returns how many days and the planner's estimate of their rows (real and shadow). A key is
+ * returns which days and the planner's estimate of their rows (real and shadow), or `busy` when
+ * the DETACH could not get its lock within half a second (the next sweep tries again). A key is
  * kept at least `retentionHours` and at least a day, and at most a day more. A retry after that
  * long is a new request: callers are told the retention (README).
  */
 export async function dropExpiredIdempotencyDays(
   db: Queryable,
   retentionHours: number,
-): Promise<{ days: string[]; rows: number }> {
-  const { rows } = await db.query<{ day: string; row_estimate: string }>(
-    `SELECT day::text AS day, row_estimate FROM colorbet_drop_idempotency_days($1)`,
-    [retentionHours],
-  );
-  return { days: rows.map((r) => r.day), rows: rows.reduce((n, r) => n + Number(r.row_estimate), 0) };
+): Promise<{ days: string[]; rows: number; busy: boolean }> {
+  try {
+    const { rows } = await db.query<{ day: string; row_estimate: bigint }>(
+      `SELECT day::text AS day, row_estimate FROM colorbet_drop_idempotency_days($1)`,
+      [retentionHours],
+    );
+    return {
+      days: rows.map((r) => r.day),
+      rows: rows.reduce((n, r) => n + Number(r.row_estimate), 0),
+      busy: false,
+    };
+  } catch (err) {
+    // The DETACH did not get its lock within lock_timeout (the table is busy): next sweep.
+    if ((err as { code?: string }).code === '55P03') return { days: [], rows: 0, busy: true };
+    throw err;
+  }
 }

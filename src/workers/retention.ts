@@ -28,6 +28,7 @@ export function startRetention(deps: {
       deps.metrics.idempotencyDaysDropped.inc(dropped.days.length);
       if (dropped.days.length > 0)
         deps.logger.info({ ...dropped, retentionHours: deps.retentionHours }, 'idempotency key days dropped');
+      if (dropped.busy) deps.logger.info('idempotency key days: the table was busy, next sweep');
       const sessions = await pruneRevokedSessions(deps.pool, PRUNE_BATCH);
       return sessions === PRUNE_BATCH;
     },
