@@ -276,7 +276,7 @@ function hotQueries(roundId: bigint, userId: bigint, accountId: bigint): HotQuer
     },
     {
       name: 'unbooked bets of a round (matching pass)',
-      sql: 'SELECT id FROM bets WHERE round_id = $1 AND seq IS NULL ORDER BY id LIMIT 10000',
+      sql: 'SELECT bet_id FROM unbooked_bets WHERE round_id = $1 ORDER BY bet_id LIMIT 10000',
       params: [roundId],
     },
     {

@@ -1,4 +1,4 @@
--- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0029_room_for_hot_updates.sql (29 files)
+-- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0030_unbooked_bets.sql (30 files)
 -- leave a fresh database, to read instead of replaying every migration in your head. Never applied.
 -- Regenerate with `npm run schema:snapshot`; test/schema-snapshot.test.ts fails when the
 -- migrations produce anything else.
@@ -57,6 +57,8 @@ CREATE FUNCTION public.bets_on_update() RETURNS trigger
     AS $$
 DECLARE
   bad bigint;
+  booking record;
+  moved integer;
 BEGIN
   -- Bet ids are unique (one sequence), and a bet that tried to change round is caught here.
   -- An aggregate, not LIMIT 1: with LIMIT the planner expects an early hit and joins the two
@@ -70,6 +72,26 @@ BEGIN
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'bet % cannot change that way', bad USING ERRCODE = 'check_violation', CONSTRAINT = 'bets_guard';
   END IF;
+  -- Booking: the seqs given by this statement, per round, are distinct and above every seq the
+  -- round had; the round's last_seq moves to the highest (the row lock orders two bookings).
+  FOR booking IN
+    SELECT n.round_id, count(*) AS bets, count(DISTINCT n.seq) AS seqs, min(n.seq) AS lo, max(n.seq) AS hi
+    FROM old_bets o JOIN new_bets n ON n.id = o.id
+    WHERE o.seq IS NULL AND n.seq IS NOT NULL
+    GROUP BY n.round_id ORDER BY n.round_id
+  LOOP
+    moved := 0;
+    IF booking.seqs = booking.bets AND booking.lo > 0 THEN
+      INSERT INTO match_books AS m (round_id, writer, last_seq)
+      VALUES (booking.round_id, pg_current_xact_id(), booking.hi)
+      ON CONFLICT (round_id) DO UPDATE SET last_seq = excluded.last_seq WHERE m.last_seq < booking.lo;
+      GET DIAGNOSTICS moved = ROW_COUNT;
+    END IF;
+    IF moved = 0 THEN
+      RAISE EXCEPTION 'round % booked seqs % .. % that repeat or are not after its book', booking.round_id,
+        booking.lo, booking.hi USING ERRCODE = 'unique_violation', CONSTRAINT = 'bets_book_order';
+    END IF;
+  END LOOP;
   INSERT INTO round_totals (round_id, side, matched, cancelled)
   SELECT n.round_id, n.side, sum(n.matched_amount - o.matched_amount), sum(n.cancelled_amount - o.cancelled_amount)
   FROM new_bets n JOIN old_bets o ON o.id = n.id
@@ -1129,7 +1151,9 @@ CREATE TABLE public.login_throttle (
 
 CREATE TABLE public.match_books (
     round_id bigint NOT NULL,
-    writer xid8 NOT NULL
+    writer xid8 NOT NULL,
+    last_seq bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT match_books_last_seq_check CHECK ((last_seq >= 0))
 );
 
 --
@@ -1555,6 +1579,16 @@ CREATE SEQUENCE public.transfers_id_seq
 --
 
 ALTER SEQUENCE public.transfers_id_seq OWNED BY public.transfers.id;
+
+--
+-- Name: unbooked_bets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.unbooked_bets (
+    round_id bigint NOT NULL,
+    bet_id bigint NOT NULL,
+    placed_at timestamp with time zone DEFAULT now() NOT NULL
+);
 
 --
 -- Name: users; Type: TABLE; Schema: public; Owner: -
@@ -1995,6 +2029,13 @@ ALTER TABLE ONLY public.transfers
     ADD CONSTRAINT transfers_pkey PRIMARY KEY (id);
 
 --
+-- Name: unbooked_bets unbooked_bets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unbooked_bets
+    ADD CONSTRAINT unbooked_bets_pkey PRIMARY KEY (round_id, bet_id);
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2079,12 +2120,6 @@ CREATE INDEX approvals_waiting ON public.approvals USING btree (id) WHERE (statu
 CREATE INDEX audit_log_subject ON public.audit_log USING btree (subject_user_id, id) WHERE (subject_user_id IS NOT NULL);
 
 --
--- Name: bets_book_order; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE UNIQUE INDEX bets_book_order ON ONLY public.bets USING btree (round_id, seq);
-
---
 -- Name: bets_by_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2101,12 +2136,6 @@ CREATE INDEX bets_by_round_user ON ONLY public.bets USING btree (round_id, user_
 --
 
 CREATE INDEX bets_by_user ON ONLY public.bets USING btree (user_id, id);
-
---
--- Name: bets_unbooked; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX bets_unbooked ON ONLY public.bets USING btree (round_id, id) WHERE (seq IS NULL);
 
 --
 -- Name: deposit_intents_by_user; Type: INDEX; Schema: public; Owner: -

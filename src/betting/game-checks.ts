@@ -69,7 +69,8 @@ export const matchesConsistent: Check = {
   id: 'matches',
   invariant: 'M',
   name: 'matches are even, cross-player, opposite-side and add up to each bet',
-  okDetail: 'every match pairs two players on opposite sides; matched amounts agree with the matches',
+  okDetail:
+    'every match pairs two players on opposite sides; matched amounts agree with the matches; each booked bet has its own place in the book',
   incremental: 'the matches and bets of the rounds in scope',
   find: (s) =>
     offending(
@@ -85,6 +86,10 @@ export const matchesConsistent: Check = {
          SELECT sum(amount) AS s FROM matches
          WHERE round_id = b.round_id AND (bet_id = b.id OR against_bet_id = b.id)) x ON true
        WHERE ${s.roundIn('b.round_id')} AND b.matched_amount <> coalesce(x.s, 0)
+       UNION ALL
+       SELECT 'round ' || b.round_id || ' gives book place ' || b.seq || ' to ' || count(*) || ' bets'
+       FROM bets b WHERE ${s.roundIn('b.round_id')} AND b.seq IS NOT NULL
+       GROUP BY b.round_id, b.seq HAVING count(*) > 1
        UNION ALL
        SELECT 'bet ' || b.id || ' payout ' || b.payout || ' + refund ' || b.refund || ' exceeds its stake'
        FROM bets b WHERE ${s.roundIn('b.round_id')} AND b.status = 'SETTLED' AND b.payout + b.refund > 2 * b.amount`,

@@ -30,9 +30,15 @@ export async function runMatchPass(db: Queryable, roundId: bigint, books?: Match
   // Only OPEN rounds and the final pass of a CLOSED round match; later bets simply lapse.
   if (status !== 'OPEN' && status !== 'CLOSED') return { booked: 0, fills: [], touched: [] };
 
+  // The round's next bets to book, oldest id first, taken off unbooked_bets (migration 0030) in
+  // the transaction that books them: a pass that rolls back leaves them there.
   const incoming = await db.query<{ id: bigint; user_id: bigint; side: string; unmatched: bigint }>(
-    `SELECT id, user_id, side, amount - cancelled_amount AS unmatched FROM bets
-     WHERE round_id = $1 AND seq IS NULL ORDER BY id LIMIT $2`,
+    `WITH taken AS (
+       DELETE FROM unbooked_bets WHERE round_id = $1 AND bet_id IN (
+         SELECT bet_id FROM unbooked_bets WHERE round_id = $1 ORDER BY bet_id LIMIT $2)
+       RETURNING bet_id)
+     SELECT id, user_id, side, amount - cancelled_amount AS unmatched FROM bets
+     WHERE round_id = $1 AND id = ANY (ARRAY(SELECT bet_id FROM taken)) ORDER BY id`,
     [roundId, PASS_LIMIT],
   );
   if (incoming.rowCount === 0) {
@@ -63,7 +69,8 @@ export async function runMatchPass(db: Queryable, roundId: bigint, books?: Match
       [roundId, fills.map((f) => f.betId), fills.map((f) => f.againstId), fills.map((f) => f.amount)],
     );
   }
-  // Book positions continue after the round's last one, in arrival order. The bets are found by
+  // Book positions continue after the round's last one (match_books.last_seq, which the bets
+  // guard moves as it checks them: migration 0030), in arrival order. The bets are found by
   // the primary key (= ANY over the pass's ids) and joined to their new values by hash, never by
   // nested loop. Joined by id alone, the planner read every bet of the round on each pass (1.3 s
   // at a million bets), so a pass cost O(round) and the matcher fell behind as a round grew; and
@@ -72,7 +79,7 @@ export async function runMatchPass(db: Queryable, roundId: bigint, books?: Match
   const changed = [...matchedBy.keys()];
   await db.query('SET LOCAL enable_nestloop = off');
   const { rows } = await db.query<{ id: bigint; user_id: bigint; request_id: string | null; m: bigint }>(
-    `WITH base AS (SELECT coalesce(max(seq), 0) AS seq FROM bets WHERE round_id = $1),
+    `WITH base AS (SELECT coalesce((SELECT last_seq FROM match_books WHERE round_id = $1), 0) AS seq),
      booked AS (SELECT id, base.seq + ord AS seq FROM unnest($2::bigint[]) WITH ORDINALITY AS u(id, ord), base),
      delta AS (SELECT id, m FROM unnest($3::bigint[], $4::bigint[]) AS d(id, m)),
      targets AS MATERIALIZED (

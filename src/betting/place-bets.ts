@@ -18,12 +18,13 @@
 //                    has a protection row: ledger/protection.ts), SUSPENDED, EXPOSURE_CAP
 //                    (bet-restrictions.ts), INSUFFICIENT_FUNDS (against the
 //                    guard less the stakes of this player's earlier bets in the batch).
-//   4. INSERT_BETS   bets and their stake transfers for the accepted bets, ids in arrival
-//                    order, and one outbox event per round of the batch naming its bets (the
-//                    match worker needs only the round; one event per bet cost a row written at
-//                    placement and a row deleted by the matcher for every bet). The wallet guard
-//                    trigger still checks every stake: it cannot refuse here, and if it ever did
-//                    the whole batch would roll back.
+//   4. INSERT_BETS   bets, their stake transfers and their unbooked_bets rows (the matcher's
+//                    queue, migration 0030) for the accepted bets, ids in arrival order, and
+//                    one outbox event per round of the batch naming its bets (the match worker
+//                    needs only the round; one event per bet cost a row written at placement
+//                    and a row deleted by the matcher for every bet). The wallet guard trigger
+//                    still checks every stake: it cannot refuse here, and if it ever did the
+//                    whole batch would roll back.
 //
 // Statement 2 runs after statement 1 returns, so it sees any close that committed while the
 // lock was awaited (READ COMMITTED takes a new snapshot per statement).
@@ -85,6 +86,8 @@ const INSERT_BETS = `
   stake AS (
     INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, round_id, bet_id, request_id)
     SELECT wallet_id, escrow_id, amount, 'stake', user_id, round_id, id, request_id FROM input ORDER BY ord),
+  unbooked AS (
+    INSERT INTO unbooked_bets (round_id, bet_id) SELECT round_id, id FROM input),
   event AS (
     INSERT INTO outbox (topic, partition_key, payload, request_id)
     SELECT 'bet', round_id,

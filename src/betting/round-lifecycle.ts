@@ -109,4 +109,6 @@ export async function markVoid(
   );
   oneRow(rows, `round ${roundId} to void`);
   await db.query('SELECT round_totals_fold($1)', [roundId]);
+  // A voided round books nothing more: its bets leave the matcher's queue.
+  await db.query('DELETE FROM unbooked_bets WHERE round_id = $1', [roundId]);
 }

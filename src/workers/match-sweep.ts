@@ -6,9 +6,9 @@ const SWEEP_AFTER_SECONDS = 2;
 
 export async function sweepUnbooked(deps: MatchDeps): Promise<boolean> {
   const { rows } = await deps.pool.query<{ round_id: bigint; bets: bigint }>(
-    `SELECT b.round_id, count(*) AS bets FROM bets b JOIN rounds r ON r.id = b.round_id
-     WHERE b.seq IS NULL AND r.status IN ('OPEN', 'CLOSED') AND b.placed_at < now() - make_interval(secs => $1)
-     GROUP BY b.round_id`,
+    `SELECT u.round_id, count(*) AS bets FROM unbooked_bets u JOIN rounds r ON r.id = u.round_id
+     WHERE r.status IN ('OPEN', 'CLOSED') AND u.placed_at < now() - make_interval(secs => $1)
+     GROUP BY u.round_id`,
     [SWEEP_AFTER_SECONDS],
   );
   if (!rows.length) return false;
