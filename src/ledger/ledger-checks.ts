@@ -91,6 +91,17 @@ export const movements = (transfers: string, where = 'true') => `
     UNION ALL SELECT debit_account_id, -amount FROM ${transfers} t WHERE ${where}) m
   GROUP BY account_id`;
 
+/**
+ * One row (`problem`) per trigger that is missing or not enabled in ordinary sessions
+ * (`tgenabled = 'O'`), each named with its table: the catalog half of the checks that a rule is
+ * still in force. Names are this file's literals, never input.
+ */
+export const triggersNotInForce = (triggers: readonly { table: string; name: string }[]) => `
+  SELECT 'missing or disabled trigger: ' || want.name || ' on ' || want.tab AS problem
+  FROM (VALUES ${triggers.map((t) => `('${t.table}', '${t.name}')`).join(', ')}) AS want(tab, name)
+  WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgname = want.name
+                      AND t.tgrelid = to_regclass(want.tab) AND t.tgenabled = 'O')`;
+
 export const integerMoney: Check = {
   id: 'integer-money',
   invariant: 'I1',
@@ -117,10 +128,12 @@ export const appendOnly: Check = {
   find: async (s) => {
     const missing = await offending(
       s.db,
-      `SELECT want.name FROM (VALUES ('transfers_append_only'), ('transfers_no_truncate'), ('transfers_guard_wallets'))
-         AS want(name)
-       WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgname = want.name
-                           AND t.tgrelid = 'transfers'::regclass AND t.tgenabled = 'O')`,
+      triggersNotInForce(
+        ['transfers_append_only', 'transfers_no_truncate', 'transfers_guard_wallets'].map((name) => ({
+          table: 'transfers',
+          name,
+        })),
+      ),
     );
     if (missing.length) return missing;
     // Prove it: an UPDATE of a real row must be refused (rolled back either way).
@@ -188,9 +201,10 @@ export const noOverdraft: Check = {
     problems.push(
       ...(await offending(
         s.db,
-        `SELECT 'missing or disabled: ' || want.name AS problem
-         FROM (VALUES ('transfers_guard_wallets'), ('wallet_guard_only_by_transfer')) AS want(name)
-         WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgname = want.name AND t.tgenabled = 'O')
+        `${triggersNotInForce([
+          { table: 'transfers', name: 'transfers_guard_wallets' },
+          { table: 'wallet_guard', name: 'wallet_guard_only_by_transfer' },
+        ])}
          UNION ALL
          SELECT 'missing: wallet_never_negative' WHERE NOT EXISTS (
            SELECT 1 FROM pg_constraint WHERE conname = 'wallet_never_negative' AND convalidated)`,
@@ -251,9 +265,7 @@ export const idempotencyEnforced: Check = {
        WHERE NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = want.name AND schemaname = current_schema())
        UNION ALL
        -- Keys are unique across days only while every claim writes its shadow (migration 0028).
-       SELECT 'missing or disabled trigger: idempotency_keys_shadowed' WHERE NOT EXISTS (
-         SELECT 1 FROM pg_trigger WHERE tgname = 'idempotency_keys_shadowed'
-           AND tgrelid = 'idempotency_keys'::regclass AND tgenabled IN ('O', 'A'))`,
+       ${triggersNotInForce([{ table: 'idempotency_keys', name: 'idempotency_keys_shadowed' }])}`,
     ),
 };
 

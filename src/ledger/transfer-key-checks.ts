@@ -5,7 +5,7 @@
 // definition shared with the trigger), every key names a transfer, and a stake or cancel refund is
 // keyed under its bet's own round. Keys of rounds archived by `colorbet partitions detach` left
 // with their partitions and are not looked for.
-import { offending, type Check } from './ledger-checks.ts';
+import { offending, triggersNotInForce, type Check } from './ledger-checks.ts';
 
 export const transferKeysComplete: Check = {
   id: 'transfer-keys',
@@ -18,9 +18,7 @@ export const transferKeysComplete: Check = {
   find: (s) =>
     offending(
       s.db,
-      `SELECT 'trigger transfers_claim_keys is missing or disabled' AS problem
-       WHERE NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'transfers_claim_keys'
-                           AND tgrelid = 'transfers'::regclass AND tgenabled = 'O')
+      `${triggersNotInForce([{ table: 'transfers', name: 'transfers_claim_keys' }])}
        UNION ALL
        SELECT 'transfer ' || t.id || ' (' || t.kind || ') does not hold its key'
        FROM ${s.fresh} t
