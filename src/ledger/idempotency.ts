@@ -2,6 +2,7 @@
 // inserted in the same transaction as the money movement, so a concurrent replay waits on
 // the unique key and then sees the stored response; a replay with another body is refused.
 import { createHash } from 'node:crypto';
+import { dayOfKey } from '../db/partitions.ts';
 import type { Queryable } from '../db/pool.ts';
 import { AppError, appError } from '../errors.ts';
 
@@ -56,9 +57,8 @@ export function setIdempotencyClock(now: (() => number) | undefined): void {
 
 const DAY_MS = 86_400_000;
 
-/** A day as PostgreSQL's date text, `days` after the UTC day of `ms`. */
-const dayOf = (ms: number, days = 0): string =>
-  new Date((Math.floor(ms / DAY_MS) + days) * DAY_MS).toISOString().slice(0, 10);
+/** A day as PostgreSQL's date text, `days` after the UTC day of `ms` (the partitions' day key). */
+const dayOf = (ms: number, days = 0): string => dayOfKey(BigInt(Math.floor(ms / DAY_MS) + days));
 
 let retentionHours = 24;
 
