@@ -42,7 +42,8 @@ const SAMPLE_BETS = positiveEnv('LARGE_SAMPLE_BETS', 50_000, { integer: true });
 // The before/after sample is offered at more than the box can take: it measures capacity.
 const SAMPLE_RATE = positiveEnv('LARGE_SAMPLE_RATE', 40_000, { integer: true });
 const JSON_OUT = process.argv.includes('--json');
-const AUTH_SECRET = randomBytes(24).toString('hex');
+// LARGE_AUTH_SECRET fixes the secret (and so the seed chains) for a snapshot to be replayed.
+const AUTH_SECRET = process.env.LARGE_AUTH_SECRET ?? randomBytes(24).toString('hex');
 const DOCS = 'docs/benchmarks.md';
 
 const progress = (line: string) =>
@@ -356,6 +357,24 @@ function writeDocs(r: LargeReport): void {
   );
 }
 
+/**
+ * Profiling aid (LARGE_SNAPSHOT_TO=name): the database as it stands at close, workers stopped,
+ * copied to a template database `name`, so `bench/settle-replay.ts` can time close -> SETTLED
+ * again and again from the same placed round. The bench ends there.
+ */
+async function snapshotAndExit(name: string): Promise<never> {
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+  await db.pool.end();
+  const admin = new URL(db.url);
+  const source = admin.pathname.slice(1);
+  admin.pathname = '/postgres';
+  const c = createPool(admin.toString(), { max: 1 });
+  await c.query(`CREATE DATABASE ${name} TEMPLATE ${source}`);
+  await c.end();
+  progress(`snapshot of ${source} at close saved as database ${name}`);
+  process.exit(0);
+}
+
 const workers: Worker[] = [];
 try {
   const users = await createPlayers(BETS);
@@ -374,6 +393,7 @@ try {
   progress(`placing ${BETS} bets into round ${round.id}`);
   const placement = await placeBets(round.id, users, 'big', RATE);
   progress(`placed at ${placement.perSecond.toFixed(0)} bets/s; closing round ${round.id}`);
+  if (process.env.LARGE_SNAPSHOT_TO) await snapshotAndExit(process.env.LARGE_SNAPSHOT_TO);
 
   // Settle workers on their own pool, as their own processes would be.
   const settlePool = createPool(db.url, { max: SETTLE_WORKERS + 1, applicationName: 'large-settle' });

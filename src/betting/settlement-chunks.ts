@@ -1,6 +1,6 @@
 // Settlement in chunks of players (migration 0007): a plan cuts a SETTLING round's players into
 // user-id ranges, each chunk is one transaction that pays the players of its range
-// (settlement-writes.ts writes them) and marks the chunk settled in the same commit, and a last
+// (settlement-set.ts, one statement) and marks the chunk settled in the same commit, and a last
 // transaction sets the round SETTLED after asserting paid + commission == staked - cancelled,
 // which the escrow trigger checks again at commit (I6, docs/invariants.md). Chunks hold the round
 // row FOR SHARE, so a void (FOR UPDATE) is strictly before or after each of them.
@@ -8,19 +8,12 @@ import type { Queryable } from '../db/pool.ts';
 import { faultPause } from '../faults.ts';
 import type { ChunkRange } from './quarantine.ts';
 import { markSettled } from './round-lifecycle.ts';
-import { BET_COLUMNS, loadBets, record, type SettledRound } from './settlement-writes.ts';
-import { assertSettlementBalances, settleBooked } from './settlement-rule.ts';
+import { assertSettlementBalances } from './settlement-rule.ts';
+import { settleChunkSet } from './settlement-set.ts';
+import type { SettledRound } from './settlement-writes.ts';
 
 /** Players per settlement chunk unless SETTLE_CHUNK_PLAYERS says otherwise. */
 export const DEFAULT_CHUNK_PLAYERS = 2000;
-
-// The players of a chunk's range, through bets_by_round_user.
-const chunkBets = (db: Queryable, c: ChunkRange) =>
-  loadBets(
-    db,
-    `SELECT ${BET_COLUMNS} FROM bets WHERE round_id = $1 AND user_id BETWEEN $2 AND $3 ORDER BY user_id, id`,
-    [c.roundId, c.firstUserId, c.lastUserId],
-  );
 
 // Players cut into ranges of at most $2 by user id; the primary key makes a second plan a no-op.
 const PLAN = `
@@ -96,7 +89,11 @@ export async function planOrFinish(
  * and the chunk marked settled, in the caller's transaction. The caller holds the chunk's row
  * lock. Undefined when the round is no longer SETTLING (voided first).
  */
-export async function settleChunkInDb(db: Queryable, c: ChunkRange): Promise<SettledRound | undefined> {
+export async function settleChunkInDb(
+  db: Queryable,
+  c: ChunkRange,
+  withBets = false,
+): Promise<SettledRound | undefined> {
   // No wait for the WAL flush at this commit. A chunk lost to a crash after committing is
   // simply settled again (same plan, same unique keys), and WAL is flushed in order, so
   // anything made durable later (a stake spending the payout, the round's SETTLED) makes this
@@ -108,11 +105,13 @@ export async function settleChunkInDb(db: Queryable, c: ChunkRange): Promise<Set
   );
   const round = rows[0];
   if (!round || round.status !== 'SETTLING' || round.result === null) return undefined;
-  const bets = await chunkBets(db, c);
-  const s = settleBooked({ result: round.result, rakeBps: round.rake_bps, bets });
-  const settled = await record(db, c.roundId, 'SETTLED', s, null, bets, {
-    first: c.firstUserId,
-    last: c.lastUserId,
+  const settled = await settleChunkSet(db, {
+    roundId: c.roundId,
+    firstUserId: c.firstUserId,
+    lastUserId: c.lastUserId,
+    result: round.result,
+    rakeBps: round.rake_bps,
+    withBets,
   });
   await faultPause('settle', () =>
     process.stdout.write(

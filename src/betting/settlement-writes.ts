@@ -30,9 +30,9 @@ export interface SettledRound {
 
 export type LoadedBet = SettleBet & { matched: bigint; requestId: string | null };
 
-export const BET_COLUMNS = 'id, user_id, side, amount, cancelled_amount, matched_amount, request_id';
+const BET_COLUMNS = 'id, user_id, side, amount, cancelled_amount, matched_amount, request_id';
 
-export async function loadBets(db: Queryable, sql: string, params: unknown[]): Promise<LoadedBet[]> {
+async function loadBets(db: Queryable, sql: string, params: unknown[]): Promise<LoadedBet[]> {
   const { rows } = await db.query<{
     id: bigint;
     user_id: bigint;

@@ -123,7 +123,7 @@ export async function settleStep(deps: SettleDeps): Promise<SettleStep | undefin
     const next = await claimNextChunk(client);
     if (next === undefined) return undefined;
     takeUp(next.roundId);
-    const paid = await settleChunkInDb(client, next);
+    const paid = await settleChunkInDb(client, next, deps.logger.isLevelEnabled('debug'));
     if (paid) await forgetFailures(client, next.roundId);
     return paid;
   });
