@@ -1,4 +1,4 @@
--- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0030_unbooked_bets.sql (30 files)
+-- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0031_unbooked_bets_statistics.sql (31 files)
 -- leave a fresh database, to read instead of replaying every migration in your head. Never applied.
 -- Regenerate with `npm run schema:snapshot`; test/schema-snapshot.test.ts fails when the
 -- migrations produce anything else.
@@ -1588,7 +1588,8 @@ CREATE TABLE public.unbooked_bets (
     round_id bigint NOT NULL,
     bet_id bigint NOT NULL,
     placed_at timestamp with time zone DEFAULT now() NOT NULL
-);
+)
+WITH (autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='20000', autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='20000', autovacuum_analyze_scale_factor='0', autovacuum_analyze_threshold='20000');
 
 --
 -- Name: users; Type: TABLE; Schema: public; Owner: -

@@ -31,16 +31,25 @@ export async function runMatchPass(db: Queryable, roundId: bigint, books?: Match
   if (status !== 'OPEN' && status !== 'CLOSED') return { booked: 0, fills: [], touched: [] };
 
   // The round's next bets to book, oldest id first, taken off unbooked_bets (migration 0030) in
-  // the transaction that books them: a pass that rolls back leaves them there.
-  const incoming = await db.query<{ id: bigint; user_id: bigint; side: string; unmatched: bigint }>(
+  // the transaction that books them: a pass that rolls back leaves them there. The oldest are
+  // read in the order of the queue's primary key, never by reading the whole backlog and
+  // sorting it (what the planner chose while the queue had no statistics: 0031); so this
+  // statement sorts nothing, and the bets are put in id order here.
+  await db.query('SET LOCAL enable_sort = off');
+  const taken = await db.query<{ id: bigint; user_id: bigint; side: string; unmatched: bigint }>(
     `WITH taken AS (
        DELETE FROM unbooked_bets WHERE round_id = $1 AND bet_id IN (
          SELECT bet_id FROM unbooked_bets WHERE round_id = $1 ORDER BY bet_id LIMIT $2)
        RETURNING bet_id)
      SELECT id, user_id, side, amount - cancelled_amount AS unmatched FROM bets
-     WHERE round_id = $1 AND id = ANY (ARRAY(SELECT bet_id FROM taken)) ORDER BY id`,
+     WHERE round_id = $1 AND id = ANY (ARRAY(SELECT bet_id FROM taken))`,
     [roundId, PASS_LIMIT],
   );
+  await db.query('RESET enable_sort');
+  const incoming = {
+    rowCount: taken.rowCount,
+    rows: taken.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  };
   if (incoming.rowCount === 0) {
     // Nothing changed: the remembered book is still the round's.
     if (remembered) books?.keep(roundId, remembered.writer, remembered.book);
