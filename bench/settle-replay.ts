@@ -6,6 +6,7 @@
 // prints the time to the end of the final pass and to SETTLED, and the statements that took
 // the most PostgreSQL time (pg_stat_statements, reset at close). The copy is dropped after.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { closeRound } from '../src/betting/rounds.ts';
 import { localHub } from '../src/bus/events.ts';
 import { buildDeps, type Runtime } from '../src/cli/runtime.ts';
@@ -27,7 +28,7 @@ const SETTLE_WORKERS = positiveEnv('REPLAY_SETTLE_WORKERS', 2, { integer: true }
 const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const name = `cb_replay_${randomBytes(3).toString('hex')}`;
 const adminPool = createPool(admin, { max: 1 });
-await adminPool.query(`CREATE DATABASE ${name} TEMPLATE ${snapshot}`);
+await adminPool.query(`CREATE DATABASE ${name} TEMPLATE ${snapshot} STRATEGY FILE_COPY`);
 const u = new URL(admin);
 u.pathname = `/${name}`;
 const url = u.toString();
@@ -60,6 +61,13 @@ for (let i = 0; i < (process.env.REPLAY_STOP_AT_SETTLING ? 0 : SETTLE_WORKERS); 
 }
 const unbooked = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM unbooked_bets')).rows[0]!.n;
 await adminPool.query('SELECT pg_stat_statements_reset()');
+const cpuStat = () => {
+  // Busy jiffies of the whole machine (user + nice + system + irq + softirq), in seconds.
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: (f[0]! + f[1]! + f[2]! + f[5]! + f[6]!) / 100, iowait: f[4]! / 100 };
+};
+const machineBefore = cpuStat();
+const nodeBefore = process.cpuUsage();
 const closedAt = performance.now();
 await withTransaction(pool, (c) => closeRound(c, round, deps.seeds));
 events.publish([{ type: 'wake', worker: 'match' }]);
@@ -72,6 +80,10 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 50));
 }
 const total = (performance.now() - closedAt) / 1000;
+const nodeCpu = (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(nodeBefore));
+const machineAfter = cpuStat();
+const machineCpu = machineAfter.busy - machineBefore.busy;
+const iowait = machineAfter.iowait - machineBefore.iowait;
 await Promise.all(workers.map((w) => w.stop()));
 const top = await adminPool.query<{ ms: number; calls: number; q: string }>(
   `SELECT round(total_exec_time)::float8 AS ms, calls::int, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS q
@@ -81,7 +93,8 @@ const top = await adminPool.query<{ ms: number; calls: number; q: string }>(
 );
 process.stdout.write(
   `round ${round}: ${unbooked} unbooked at close; final pass ${finalPass.toFixed(1)} s; close -> SETTLED ${total.toFixed(1)} s ` +
-    `(settle workers ${SETTLE_WORKERS}, chunk ${config.settleChunkPlayers})\n`,
+    `(settle workers ${SETTLE_WORKERS}, chunk ${config.settleChunkPlayers}); CPU: machine ${machineCpu.toFixed(1)} s, ` +
+    `iowait ${iowait.toFixed(1)} s, this Node process ${nodeCpu.toFixed(1)} s\n`,
 );
 for (const r of top.rows)
   process.stdout.write(`${String(r.ms).padStart(8)} ms ${String(r.calls).padStart(7)}  ${r.q}\n`);
