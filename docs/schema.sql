@@ -1,4 +1,4 @@
--- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0031_unbooked_bets_statistics.sql (31 files)
+-- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0032_match_guard_planned_per_statement.sql (32 files)
 -- leave a fresh database, to read instead of replaying every migration in your head. Never applied.
 -- Regenerate with `npm run schema:snapshot`; test/schema-snapshot.test.ts fails when the
 -- migrations produce anything else.
@@ -407,20 +407,21 @@ END $$;
 
 CREATE FUNCTION public.matches_of_round_bets() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$
+    AS $_$
 DECLARE
   bad record;
 BEGIN
-  SELECT m.round_id, m.bet_id, m.against_bet_id INTO bad FROM new_matches m
-  WHERE NOT EXISTS (SELECT 1 FROM bets b WHERE b.round_id = m.round_id AND b.id = m.bet_id)
-     OR NOT EXISTS (SELECT 1 FROM bets b WHERE b.round_id = m.round_id AND b.id = m.against_bet_id)
-  LIMIT 1;
-  IF FOUND THEN
+  EXECUTE $q$
+    SELECT m.round_id, m.bet_id, m.against_bet_id FROM new_matches m
+    WHERE NOT EXISTS (SELECT 1 FROM bets b WHERE b.round_id = m.round_id AND b.id = m.bet_id)
+       OR NOT EXISTS (SELECT 1 FROM bets b WHERE b.round_id = m.round_id AND b.id = m.against_bet_id)
+    LIMIT 1 $q$ INTO bad;
+  IF bad.bet_id IS NOT NULL THEN
     RAISE EXCEPTION 'match of bets % and % is not between two bets of round %', bad.bet_id, bad.against_bet_id,
       bad.round_id USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'matches_of_round_bets';
   END IF;
   RETURN NULL;
-END $$;
+END $_$;
 
 --
 -- Name: player_limits_guard(); Type: FUNCTION; Schema: public; Owner: -
