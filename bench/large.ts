@@ -27,6 +27,7 @@ import type { Worker } from '../src/workers/loop.ts';
 import { startMatchWorker } from '../src/workers/match.ts';
 import { startProjectionWorker } from '../src/workers/project.ts';
 import { startSettleWorker } from '../src/workers/settle.ts';
+import { explain, hotQueries, type QueryPlan } from './hot-queries.ts';
 import { benchDatabase, machine, percentile, positiveEnv, writeDocsSection } from './setup.ts';
 
 const BETS = positiveEnv('LARGE_BETS', 1_000_000, { integer: true });
@@ -192,100 +193,6 @@ function sampleLag() {
       return peak;
     },
   };
-}
-
-interface HotQuery {
-  name: string;
-  sql: string;
-  params: unknown[];
-}
-
-interface QueryPlan {
-  name: string;
-  ms: number;
-  indexOnly: boolean;
-  plan: string;
-}
-
-/** EXPLAIN ANALYZE of each hot query: its time and whether any node scans a table sequentially. */
-async function explain(queries: HotQuery[]): Promise<QueryPlan[]> {
-  const out: QueryPlan[] = [];
-  for (const q of queries) {
-    // Twice: the first run warms the cache, the second is the figure.
-    let plan = '';
-    for (let i = 0; i < 2; i++) {
-      const { rows } = await db.pool.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN (ANALYZE, COSTS OFF) ${q.sql}`,
-        q.params,
-      );
-      plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-    }
-    const ms = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? NaN);
-    const top =
-      plan
-        .split('\n')
-        .filter((l) => /Scan|Index/.test(l))
-        .map((l) => l.trim().replace(/^->\s*/, ''))[0] ?? '';
-    out.push({
-      name: q.name,
-      ms,
-      indexOnly: !/Seq Scan/.test(plan),
-      plan: top.replace(/\s+\(actual.*$/, ''),
-    });
-  }
-  return out;
-}
-
-function hotQueries(roundId: bigint, userId: bigint, accountId: bigint): HotQuery[] {
-  return [
-    {
-      name: 'wallet balance (GET /v1/wallet)',
-      sql: 'SELECT balance, last_entry_id FROM account_balance WHERE account_id = $1',
-      params: [accountId],
-    },
-    {
-      name: 'wallet history page (GET /v1/wallet/transactions)',
-      sql: `SELECT * FROM ((SELECT * FROM transfers WHERE debit_account_id = $1 AND id < $2 ORDER BY id DESC LIMIT 50)
-            UNION ALL (SELECT * FROM transfers WHERE credit_account_id = $1 AND id < $2 ORDER BY id DESC LIMIT 50)) t
-            ORDER BY id DESC LIMIT 50`,
-      params: [accountId, '9223372036854775807'],
-    },
-    {
-      name: "player's bets page (GET /v1/bets)",
-      sql: 'SELECT * FROM bets WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT 50',
-      params: [userId, '9223372036854775807'],
-    },
-    {
-      name: 'overdraft guard row (every stake)',
-      sql: 'SELECT balance FROM wallet_guard WHERE account_id = $1',
-      params: [accountId],
-    },
-    {
-      name: 'stake once per bet (I5 key probe, transfer_keys)',
-      sql: `SELECT 1 FROM transfer_keys WHERE round_id = $1 AND scope = 'stake' AND key = $2`,
-      params: [roundId, '1'],
-    },
-    {
-      name: 'settlement once per (round, player) (I5 key probe, transfer_keys)',
-      sql: `SELECT 1 FROM transfer_keys WHERE round_id = $1 AND scope = 'payout' AND key = $2`,
-      params: [roundId, String(userId)],
-    },
-    {
-      name: 'a bet by its id alone (GET /v1/bets/:id, cancel)',
-      sql: 'SELECT * FROM bets WHERE id = $1',
-      params: [1],
-    },
-    {
-      name: 'unbooked bets of a round (matching pass)',
-      sql: 'SELECT bet_id FROM unbooked_bets WHERE round_id = $1 ORDER BY bet_id LIMIT 10000',
-      params: [roundId],
-    },
-    {
-      name: 'projection: next ledger entries',
-      sql: 'SELECT id FROM transfers WHERE txid >= $1::xid8 ORDER BY txid, id LIMIT 5000',
-      params: ['0'],
-    },
-  ];
 }
 
 interface LargeReport {
@@ -468,7 +375,7 @@ try {
     openRound(c, { sides: ['red', 'green'], rakeBps: 200n, roundSeconds: 86400 }, deps.seeds),
   );
   const sampleBefore = await placeBets(sampleRound1.id, sample, 'sample-before', SAMPLE_RATE);
-  const queriesBefore = await explain(hotQueries(round.id, probeUser, probeAccount));
+  const queriesBefore = await explain(db.pool, hotQueries(round.id, probeUser, probeAccount));
   let deposits = 2;
   while ((await count('SELECT count(*) AS n FROM transfers')) < PRELOAD_ROWS) {
     auditStarted = performance.now();
@@ -492,7 +399,7 @@ try {
     );
   });
   const sampleAfter = await placeBets(sampleRound2.id, sample, 'sample-after', SAMPLE_RATE);
-  const queriesAfter = await explain(hotQueries(round.id, probeUser, probeAccount));
+  const queriesAfter = await explain(db.pool, hotQueries(round.id, probeUser, probeAccount));
   progress('verify at scale: incremental over the second sample, then full');
   auditStarted = performance.now();
   const atScale = await runAudit(db.pool);
