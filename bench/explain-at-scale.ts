@@ -47,12 +47,15 @@ const rt: Runtime = {
   close: async () => undefined,
 };
 const deps = await buildDeps(rt, localHub());
-const one = async <T>(sql: string, params: unknown[] = []) =>
-  (await db.pool.query<Record<string, T>>(sql, params)).rows[0]!;
 
+// One connection without the pool's statement timeout, for the bulk statements.
+const bulk = await db.pool.connect();
+await bulk.query('SET statement_timeout = 0');
+const one = async <T>(sql: string, params: unknown[] = []) =>
+  (await bulk.query<Record<string, T>>(sql, params)).rows[0]!;
 try {
   // Players with wallets and guards, and one deposit each through the ledger's triggers.
-  await db.pool.query(
+  await bulk.query(
     `WITH u AS (
        INSERT INTO users (username, password_hash, role)
        SELECT 'sp_' || g, 'bench: no login', 'player' FROM generate_series(1, $1::int) g RETURNING id),
@@ -60,13 +63,13 @@ try {
      INSERT INTO wallet_guard (account_id) SELECT id FROM a`,
     [PLAYERS],
   );
-  await db.pool.query(
+  await bulk.query(
     `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, reference)
      SELECT (SELECT id FROM accounts WHERE kind = 'cash'), a.id, 1000000, 'deposit', a.user_id, 'scale-0-' || a.user_id
      FROM accounts a WHERE a.kind = 'player'`,
   );
   // The projection is not running here: one balance row per account, as it would have.
-  await db.pool.query(
+  await bulk.query(
     `INSERT INTO account_balance (account_id, balance, last_entry_id) SELECT id, 0, 0 FROM accounts
      ON CONFLICT DO NOTHING`,
   );
@@ -92,8 +95,8 @@ try {
 
   // The bulk ledger: a numbered list of the wallets to spread it over.
   let have = 0;
-  const client = await db.pool.connect();
-  try {
+  const client = bulk;
+  {
     await client.query(
       `CREATE TEMP TABLE w AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, user_id FROM accounts WHERE kind = 'player'`,
     );
@@ -126,18 +129,17 @@ try {
       if (CHECKPOINTS.some((c) => before < c && have >= c)) await report(have);
     }
     await client.query('SET session_replication_role = origin');
-  } finally {
-    client.release();
   }
   await report(have);
 } finally {
+  bulk.release();
   if (!process.env.SCALE_KEEP) await db.drop();
   else await db.pool.end();
 }
 
 /** ANALYZE, then the hot queries' plans at this size, as a Markdown table on stdout. */
 async function report(rows: number): Promise<void> {
-  await db.pool.query('ANALYZE');
+  await bulk.query('ANALYZE');
   progress(`analyzed at ${rows} rows (${seconds()} s)`);
   const users = (
     await db.pool.query<{ id: bigint }>(`SELECT user_id AS id FROM bets ORDER BY id LIMIT $1`, [BETS])
