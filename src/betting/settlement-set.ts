@@ -7,6 +7,7 @@
 // shared vectors and on random rounds. Unique keys (round_settlements, transfer_keys) still
 // make a second settlement of the same (round, player) fail, whoever tries it.
 import type { Queryable } from '../db/pool.ts';
+import { oneRow } from '../db/rows.ts';
 import { ensureRoundEscrow, systemAccountId } from '../ledger/accounts.ts';
 import type { SettledRound } from './settlement-writes.ts';
 
@@ -20,6 +21,18 @@ export interface ChunkTerms {
   withBets: boolean;
 }
 
+// Parameters: $1 round, $2..$3 the chunk's user ids (inclusive), $4 the result (a side), $5 the
+// rake in basis points, $6 the round's escrow account, $7 the house account, $8 return per-bet
+// results. Writes: round_settlements (one row per player of the range), transfers (a payout
+// escrow -> wallet when received > 0, a commission escrow -> house when commission > 0), bets
+// (status SETTLED, payout, refund, settled_at; CANCELLED bets untouched). Returns one row: players,
+// bets, commission, paid, the players' user ids, and the bets' results when $8. Refusals (the whole
+// chunk rolls back): round_settlements_pkey as the rows are written (the player is already
+// settled); then, at the end of the statement, the ledger's statement triggers on transfers
+// (transfer_keys_pkey through transfers_claim_keys: a payout or commission already made;
+// account_suspended; the protection limits) and bets_guard on the bets' results. The escrow reaching exactly 0 is checked when
+// the round is set SETTLED (rounds_escrow_empty_when_final, I6).
+//
 // Per bet: a matched portion on the winning side pays 2m gross; the unmatched remainder
 // (amount - cancelled - matched) is refunded. Per player: net = m won - m lost, commission
 // floor(max(0, net) * rake / 10000), received = payouts + refunds - commission. A bet fully
@@ -73,7 +86,7 @@ export async function settleChunkSet(db: Queryable, t: ChunkTerms): Promise<Sett
     user_ids: string[];
     bet_results: [string, string, string | null, string, string][] | null;
   }>(SETTLE_CHUNK, [t.roundId, t.firstUserId, t.lastUserId, t.result, t.rakeBps, escrow, house, t.withBets]);
-  const r = rows[0]!;
+  const r = oneRow(rows, `the settlement summary of round ${t.roundId}`);
   return {
     roundId: t.roundId,
     outcome: 'SETTLED',
