@@ -9,7 +9,9 @@
 //    wallet guards and the projection do not follow it, so this database answers questions
 //    about plans, not money; `verify` is not run on it. Partitions are made as the ids grow.
 // 3. ANALYZE, then EXPLAIN ANALYZE of each hot query, twice (the second is the figure).
-// Prints a Markdown table; the database is dropped unless SCALE_KEEP is set.
+// Prints a Markdown table; the database is dropped unless SCALE_KEEP is set. Run it on a server
+// of its own: each bulk statement runs for minutes and holds back the server's xmin horizon, so
+// the projection of every other database there waits meanwhile.
 import { randomBytes } from 'node:crypto';
 import { openRound } from '../src/betting/rounds.ts';
 import { localHub } from '../src/bus/events.ts';
