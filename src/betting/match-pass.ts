@@ -46,18 +46,15 @@ export async function runMatchPass(db: Queryable, roundId: bigint, books?: Match
     [roundId, PASS_LIMIT],
   );
   await db.query('RESET enable_sort');
-  const incoming = {
-    rowCount: taken.rowCount,
-    rows: taken.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-  };
-  if (incoming.rowCount === 0) {
+  const incoming = taken.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (incoming.length === 0) {
     // Nothing changed: the remembered book is still the round's.
     if (remembered) books?.keep(roundId, remembered.writer, remembered.book);
     return { booked: 0, fills: [], touched: [] };
   }
   const reuse = remembered !== undefined && remembered.writer === (await bookWriter(db, roundId));
   const book = reuse ? remembered.book : await readBook(db, roundId);
-  const arriving: IncomingBet[] = incoming.rows.map((r) => ({
+  const arriving: IncomingBet[] = incoming.map((r) => ({
     id: r.id.toString(),
     playerId: r.user_id.toString(),
     side: r.side,
@@ -84,7 +81,7 @@ export async function runMatchPass(db: Queryable, roundId: bigint, books?: Match
   // nested loop. Joined by id alone, the planner read every bet of the round on each pass (1.3 s
   // at a million bets), so a pass cost O(round) and the matcher fell behind as a round grew; and
   // a nested loop that repeats the = ANY in each inner probe costs O(pass^2) (41 s for 8,000).
-  const ids = incoming.rows.map((r) => r.id.toString());
+  const ids = incoming.map((r) => r.id.toString());
   const changed = [...matchedBy.keys()];
   await db.query('SET LOCAL enable_nestloop = off');
   const { rows } = await db.query<{ id: bigint; user_id: bigint; request_id: string | null; m: bigint }>(

@@ -30,8 +30,8 @@ export interface ChunkTerms {
 // chunk rolls back): round_settlements_pkey as the rows are written (the player is already
 // settled); then, at the end of the statement, the ledger's statement triggers on transfers
 // (transfer_keys_pkey through transfers_claim_keys: a payout or commission already made;
-// account_suspended; the protection limits) and bets_guard on the bets' results. The escrow reaching exactly 0 is checked when
-// the round is set SETTLED (rounds_escrow_empty_when_final, I6).
+// account_suspended; the protection limits) and bets_guard on the bets' results. The escrow
+// reaching exactly 0 is checked when the round is set SETTLED (rounds_escrow_empty_when_final, I6).
 //
 // Per bet: a matched portion on the winning side pays 2m gross; the unmatched remainder
 // (amount - cancelled - matched) is refunded. Per player: net = m won - m lost, commission

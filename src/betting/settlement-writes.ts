@@ -1,12 +1,12 @@
-// The database writes of settlement (the pure rule that computes it is settlement-rule.ts).
-// Writing a computed settlement (per-player rows and transfers, per-bet results) and voiding a
-// round. Each (round, player) gets one round_settlements row and at most one payout and one
-// commission transfer, all under unique keys (I5), whichever worker, chunk or void writes them.
-// Settlement in chunks of players is in settlement-chunks.ts; a void (round row FOR UPDATE) either
+// Voiding a round in the database (the pure rule that computes it is settlement-rule.ts), and the
+// shape of a settled or voided result. Each (round, player) gets one round_settlements row and at
+// most one payout and one commission transfer, all under unique keys (I5), whichever worker,
+// chunk or void writes them. Settlement's chunks are written by settlement-set.ts (one statement
+// each) and driven by settlement-chunks.ts; a void (round row FOR UPDATE) either
 // goes before the chunks, which then find the round VOID, or finds settlement begun and refuses.
 import type { Queryable } from '../db/pool.ts';
 import { appError } from '../errors.ts';
-import { ensureRoundEscrow, systemAccountId } from '../ledger/accounts.ts';
+import { ensureRoundEscrow } from '../ledger/accounts.ts';
 import { roundStateLock } from './locks.ts';
 import { markVoid, type VoidReason } from './round-lifecycle.ts';
 import { unrevealedSeed } from './rounds.ts';
@@ -56,27 +56,25 @@ async function loadBets(db: Queryable, sql: string, params: unknown[]): Promise<
 const roundBets = (db: Queryable, roundId: bigint) =>
   loadBets(db, `SELECT ${BET_COLUMNS} FROM bets WHERE round_id = $1 ORDER BY id`, [roundId]);
 
-const ALL_USERS = { first: 0n, last: 9_223_372_036_854_775_807n };
-
-/** Writes a computed settlement: per-player rows and transfers, per-bet results. */
-export async function record(
+/**
+ * Writes a void computed by the rule (voidRound): per-player rows, the refund transfers and the
+ * bets' results, for the whole round. Settlement's chunks are written by settlement-set.ts.
+ */
+async function recordVoid(
   db: Queryable,
   roundId: bigint,
-  outcome: 'SETTLED' | 'VOID',
   s: RoundSettlement,
   actorId: bigint | null,
   loaded: LoadedBet[],
-  users: { first: bigint; last: bigint },
 ): Promise<SettledRound> {
   const players = s.players;
   const userIds = players.map((p) => p.playerId);
   await db.query(
     `INSERT INTO round_settlements (round_id, user_id, outcome, staked, net, commission, received)
-     SELECT $1, u, $2, st, n, c, r FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+     SELECT $1, u, 'VOID', st, n, c, r FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
        AS p(u, st, n, c, r)`,
     [
       roundId,
-      outcome,
       userIds,
       players.map((p) => p.staked),
       players.map((p) => p.net),
@@ -85,51 +83,27 @@ export async function record(
     ],
   );
   const escrow = await ensureRoundEscrow(db, roundId);
-  const house = await systemAccountId(db, 'house');
-  // Payouts and commissions in one statement, so the ledger's statement triggers (keys, guard,
-  // suspension, protection) run once per chunk, not twice. Wallets in account order, so two
-  // settlements touching the same players lock them alike. Each wallet is looked up by its index
+  // One statement, so the ledger's statement triggers run once. Wallets in account order, so two
+  // statements touching the same players lock them alike. Each wallet is looked up by its index
   // (a scalar subquery is never hashed): a join lets the planner hash every wallet when its
   // statistics lag a sudden million players. A void charges no commission.
   await db.query(
     `INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, user_id, round_id, actor_id)
-     (SELECT $1::bigint, w.wallet, w.r, $2::text, w.u, $3::bigint, $4::bigint FROM (
-        SELECT p.u, p.r, (SELECT a.id FROM accounts a WHERE a.kind = 'player' AND a.user_id = p.u) AS wallet
-        FROM unnest($5::bigint[], $6::bigint[]) AS p(u, r) WHERE p.r > 0) w
-      ORDER BY w.wallet)
-     UNION ALL
-     SELECT $1, $8::bigint, c, 'commission', u, $3, NULL FROM unnest($5::bigint[], $7::bigint[]) AS p(u, c)
-     WHERE c > 0 AND $2 = 'settlement'`,
-    [
-      escrow,
-      outcome === 'SETTLED' ? 'settlement' : 'void_refund',
-      roundId,
-      actorId,
-      userIds,
-      players.map((p) => p.received),
-      players.map((p) => p.commission),
-      house,
-    ],
+     SELECT $1::bigint, w.wallet, w.r, 'void_refund', w.u, $2::bigint, $3::bigint FROM (
+       SELECT p.u, p.r, (SELECT a.id FROM accounts a WHERE a.kind = 'player' AND a.user_id = p.u) AS wallet
+       FROM unnest($4::bigint[], $5::bigint[]) AS p(u, r) WHERE p.r > 0) w
+     ORDER BY w.wallet`,
+    [escrow, roundId, actorId, userIds, players.map((p) => p.received)],
   );
-  // Bounded by the chunk's user range too: whatever plan the statistics suggest, it reads no
-  // more than the chunk's bets (a hash join over the whole round made each chunk O(round)).
   await db.query(
-    `UPDATE bets b SET status = $2, payout = x.payout, refund = x.refund, settled_at = now()
-     FROM unnest($3::bigint[], $4::bigint[], $5::bigint[]) AS x(id, payout, refund)
-     WHERE b.id = x.id AND b.round_id = $1 AND b.user_id BETWEEN $6 AND $7 AND b.status <> 'CANCELLED'`,
-    [
-      roundId,
-      outcome,
-      s.bets.map((b) => b.betId),
-      s.bets.map((b) => b.payout),
-      s.bets.map((b) => b.refund),
-      users.first,
-      users.last,
-    ],
+    `UPDATE bets b SET status = 'VOID', payout = x.payout, refund = x.refund, settled_at = now()
+     FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS x(id, payout, refund)
+     WHERE b.id = x.id AND b.round_id = $1 AND b.status <> 'CANCELLED'`,
+    [roundId, s.bets.map((b) => b.betId), s.bets.map((b) => b.payout), s.bets.map((b) => b.refund)],
   );
   return {
     roundId,
-    outcome,
+    outcome: 'VOID',
     players: players.length,
     bets: s.bets.length,
     commission: s.houseCommission,
@@ -180,7 +154,7 @@ export async function voidRoundInDb(
     );
   }
   const bets = await roundBets(db, roundId);
-  const voided = await record(db, roundId, 'VOID', voidRound(bets), actorId, bets, ALL_USERS);
+  const voided = await recordVoid(db, roundId, voidRound(bets), actorId, bets);
   // The seed is revealed too, so anyone can still check the commitment; a seed this process
   // cannot derive (the key is lost) stays unrevealed, and the next round starts a new chain.
   const seed = round.server_seed ?? (await unrevealedSeed(db, roundId, seeds)).seed;
