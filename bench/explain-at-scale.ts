@@ -14,13 +14,9 @@
 // the projection of every other database there waits meanwhile.
 import { randomBytes } from 'node:crypto';
 import { openRound } from '../src/betting/rounds.ts';
-import { localHub } from '../src/bus/events.ts';
-import { buildDeps, type Runtime } from '../src/cli/runtime.ts';
-import { loadConfig } from '../src/config.ts';
 import { withTransaction } from '../src/db/transaction.ts';
-import { createLogger } from '../src/observability/logger.ts';
 import { explain, hotQueries } from './hot-queries.ts';
-import { benchDatabase, machine, positiveEnv } from './setup.ts';
+import { benchDatabase, benchDeps, machine, positiveEnv } from './setup.ts';
 
 const ROWS = positiveEnv('SCALE_ROWS', 100_000_000, { integer: true });
 const PLAYERS = positiveEnv('SCALE_PLAYERS', 1_000_000, { integer: true });
@@ -35,20 +31,7 @@ const started = performance.now();
 const seconds = () => ((performance.now() - started) / 1000).toFixed(0);
 
 const db = await benchDatabase();
-const config = loadConfig({
-  LOG_LEVEL: 'silent',
-  DATABASE_URL: db.url,
-  AUTH_SECRET: randomBytes(24).toString('hex'),
-  MAX_BET: '1000000',
-});
-const rt: Runtime = {
-  config,
-  logger: createLogger('silent'),
-  pool: db.pool,
-  databaseUrl: db.url,
-  close: async () => undefined,
-};
-const deps = await buildDeps(rt, localHub());
+const { deps } = await benchDeps(db, { AUTH_SECRET: randomBytes(24).toString('hex'), MAX_BET: '1000000' });
 
 // One connection without the pool's statement timeout, for the bulk statements.
 const bulk = await db.pool.connect();

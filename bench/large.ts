@@ -16,19 +16,15 @@
 import { randomBytes } from 'node:crypto';
 import { runAudit, formatAudit } from '../src/verify-run.ts';
 import { openRound, closeRound } from '../src/betting/rounds.ts';
-import { localHub } from '../src/bus/events.ts';
-import { buildDeps, type Runtime } from '../src/cli/runtime.ts';
-import { loadConfig } from '../src/config.ts';
 import { createPool } from '../src/db/pool.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { projectionLag } from '../src/ledger/projection.ts';
-import { createLogger } from '../src/observability/logger.ts';
 import type { Worker } from '../src/workers/loop.ts';
 import { startMatchWorker } from '../src/workers/match.ts';
 import { startProjectionWorker } from '../src/workers/project.ts';
 import { startSettleWorker } from '../src/workers/settle.ts';
 import { explain, hotQueries, type QueryPlan } from './hot-queries.ts';
-import { benchDatabase, machine, percentile, positiveEnv, writeDocsSection } from './setup.ts';
+import { benchDatabase, benchDeps, machine, percentile, positiveEnv, writeDocsSection } from './setup.ts';
 
 const BETS = positiveEnv('LARGE_BETS', 1_000_000, { integer: true });
 const CONCURRENCY = positiveEnv('LARGE_CONCURRENCY', 3000, { integer: true });
@@ -52,17 +48,11 @@ const progress = (line: string) =>
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
 const db = await benchDatabase();
-const config = loadConfig({
-  LOG_LEVEL: 'silent',
-  DATABASE_URL: db.url,
+const { config, logger, events, deps } = await benchDeps(db, {
   AUTH_SECRET,
   MAX_BET: '1000000',
   ...(process.env.SETTLE_CHUNK_PLAYERS ? { SETTLE_CHUNK_PLAYERS: process.env.SETTLE_CHUNK_PLAYERS } : {}),
 });
-const logger = createLogger('silent');
-const rt: Runtime = { config, logger, pool: db.pool, databaseUrl: db.url, close: async () => undefined };
-const events = localHub();
-const deps = await buildDeps(rt, events);
 const count = async (sql: string, params: unknown[] = []) =>
   Number((await db.pool.query<{ n: bigint | number }>(sql, params)).rows[0]?.n ?? 0);
 
@@ -267,7 +257,7 @@ function writeDocs(r: LargeReport): void {
 /**
  * Profiling aid (LARGE_SNAPSHOT_TO=name): the database as it stands at close, workers stopped,
  * copied to a template database `name`, so `bench/settle-replay.ts` can time close -> SETTLED
- * again and again from the same placed round. The bench ends there.
+ * again and again from the same placed round. The bench ends there, and drops its own database.
  */
 async function snapshotAndExit(name: string): Promise<never> {
   await Promise.all(workers.splice(0).map((w) => w.stop()));
@@ -277,6 +267,7 @@ async function snapshotAndExit(name: string): Promise<never> {
   admin.pathname = '/postgres';
   const c = createPool(admin.toString(), { max: 1 });
   await c.query(`CREATE DATABASE ${name} TEMPLATE ${source}`);
+  await c.query(`DROP DATABASE ${source}`);
   await c.end();
   progress(`snapshot of ${source} at close saved as database ${name}`);
   process.exit(0);

@@ -5,45 +5,32 @@
 // and REPLAY_SETTLE_WORKERS settle workers (as `bench --large` does), closes the round and
 // prints the time to the end of the final pass and to SETTLED, and the statements that took
 // the most PostgreSQL time (pg_stat_statements, reset at close). The copy is dropped after.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { closeRound } from '../src/betting/rounds.ts';
-import { localHub } from '../src/bus/events.ts';
-import { buildDeps, type Runtime } from '../src/cli/runtime.ts';
-import { loadConfig } from '../src/config.ts';
 import { createPool } from '../src/db/pool.ts';
 import { withTransaction } from '../src/db/transaction.ts';
-import { createLogger } from '../src/observability/logger.ts';
 import type { Worker } from '../src/workers/loop.ts';
 import { startMatchWorker } from '../src/workers/match.ts';
 import { startProjectionWorker } from '../src/workers/project.ts';
 import { startSettleWorker } from '../src/workers/settle.ts';
-import { positiveEnv } from './setup.ts';
+import { benchDatabase, benchDeps, positiveEnv } from './setup.ts';
 
 const snapshot = process.argv[2];
 const secret = process.env.LARGE_AUTH_SECRET;
 if (!snapshot || !secret)
   throw new Error('usage: LARGE_AUTH_SECRET=... tsx bench/settle-replay.ts <snapshot db>');
 const SETTLE_WORKERS = positiveEnv('REPLAY_SETTLE_WORKERS', 2, { integer: true });
-const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const name = `cb_replay_${randomBytes(3).toString('hex')}`;
-const adminPool = createPool(admin, { max: 1 });
-await adminPool.query(`CREATE DATABASE ${name} TEMPLATE ${snapshot} STRATEGY FILE_COPY`);
-const u = new URL(admin);
-u.pathname = `/${name}`;
-const url = u.toString();
-const pool = createPool(url, { max: 40 });
-const config = loadConfig({
-  LOG_LEVEL: 'silent',
-  DATABASE_URL: url,
+const db = await benchDatabase({ template: snapshot });
+const { pool, url } = db;
+const name = new URL(url).pathname.slice(1);
+const { config, logger, events, deps } = await benchDeps(db, {
   AUTH_SECRET: secret,
   MAX_BET: '1000000',
   ...(process.env.SETTLE_CHUNK_PLAYERS ? { SETTLE_CHUNK_PLAYERS: process.env.SETTLE_CHUNK_PLAYERS } : {}),
 });
-const logger = createLogger('silent');
-const rt: Runtime = { config, logger, pool, databaseUrl: url, close: async () => undefined };
-const events = localHub();
-const deps = await buildDeps(rt, events);
+const adminPool = createPool(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', {
+  max: 1,
+});
 const round = (
   await pool.query<{ id: bigint }>(`SELECT id FROM rounds WHERE status = 'OPEN' ORDER BY id LIMIT 1`)
 ).rows[0]!.id;
@@ -99,8 +86,8 @@ process.stdout.write(
 for (const r of top.rows)
   process.stdout.write(`${String(r.ms).padStart(8)} ms ${String(r.calls).padStart(7)}  ${r.q}\n`);
 await settlePool.end();
-await pool.end();
-if (process.env.REPLAY_KEEP || process.env.REPLAY_STOP_AT_SETTLING)
-  process.stdout.write(`kept database ${name}\n`);
-else await adminPool.query(`DROP DATABASE ${name} WITH (FORCE)`);
 await adminPool.end();
+if (process.env.REPLAY_KEEP || process.env.REPLAY_STOP_AT_SETTLING) {
+  process.stdout.write(`kept database ${name}\n`);
+  await pool.end();
+} else await db.drop();

@@ -5,7 +5,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import pg from 'pg';
 import { execSync } from 'node:child_process';
+import { localHub } from '../src/bus/events.ts';
+import { buildDeps, type Runtime } from '../src/cli/runtime.ts';
+import { loadConfig } from '../src/config.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { createLogger } from '../src/observability/logger.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 
 export interface BenchDb {
@@ -14,18 +18,26 @@ export interface BenchDb {
   drop(): Promise<void>;
 }
 
-export async function benchDatabase(): Promise<BenchDb> {
+/**
+ * A fresh database, migrated; or, with `template`, a copy of that database as it stands
+ * (a snapshot saved by `bench --large`'s LARGE_SNAPSHOT_TO), not migrated.
+ */
+export async function benchDatabase(options: { template?: string } = {}): Promise<BenchDb> {
   const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `cb_bench_${randomBytes(3).toString('hex')}`;
   const c = new pg.Client({ connectionString: admin });
   await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
+  await c.query(
+    options.template
+      ? `CREATE DATABASE ${name} TEMPLATE ${options.template} STRATEGY FILE_COPY`
+      : `CREATE DATABASE ${name}`,
+  );
   await c.end();
   const u = new URL(admin);
   u.pathname = `/${name}`;
   const url = u.toString();
   const pool = createPool(url, { max: 40 });
-  await migrate(pool);
+  if (!options.template) await migrate(pool);
   return {
     url,
     pool,
@@ -37,6 +49,15 @@ export async function benchDatabase(): Promise<BenchDb> {
       await d.end();
     },
   };
+}
+
+/** The service's dependencies on a bench database, in this process, logging nothing. */
+export async function benchDeps(db: { url: string; pool: Pool }, env: Record<string, string>) {
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, ...env });
+  const logger = createLogger('silent');
+  const events = localHub();
+  const rt: Runtime = { config, logger, pool: db.pool, databaseUrl: db.url, close: async () => undefined };
+  return { config, logger, events, deps: await buildDeps(rt, events) };
 }
 
 export function machine(): string {
