@@ -120,9 +120,28 @@ async function refreshWallet() {
     $('wallet-pending').textContent = formatAmount(wallet.pendingWithdrawals);
     renderEntries(entries.entries);
     void funding.refreshWithdrawals();
+    untilCaughtUp(wallet, entries.entries);
   } catch (err) {
     handleAuthError(err);
   }
+}
+
+// The balance comes from the projection, the entries straight from the ledger: a newest entry
+// past the balance's asOfEntryId means the projection has not reached it yet (a deposit made
+// while the page was away at the provider, whose live event this page never saw). Read again
+// until it has, a second apart, for at most a minute.
+const CATCH_UP_TRIES = 60;
+let catchUpTries = 0;
+let catchUpTimer;
+function untilCaughtUp(wallet, entries) {
+  clearTimeout(catchUpTimer);
+  const newest = entries.length > 0 ? entries[0].entryId : null;
+  if (newest === null || (wallet.asOfEntryId !== null && wallet.asOfEntryId >= newest)) {
+    catchUpTries = 0;
+    return;
+  }
+  if (++catchUpTries > CATCH_UP_TRIES) return;
+  catchUpTimer = setTimeout(refreshWallet, 1000);
 }
 
 // Revoked, or expired with no way to renew: back to the login.
