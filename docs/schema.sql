@@ -1,4 +1,4 @@
--- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0032_match_guard_planned_per_statement.sql (32 files)
+-- docs/schema.sql: the schema as migrations/0001_ledger.sql .. 0033_bets_born_unbooked.sql (33 files)
 -- leave a fresh database, to read instead of replaying every migration in your head. Never applied.
 -- Regenerate with `npm run schema:snapshot`; test/schema-snapshot.test.ts fails when the
 -- migrations produce anything else.
@@ -540,7 +540,16 @@ $$;
 CREATE FUNCTION public.round_totals_on_insert() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+DECLARE
+  bad bigint;
 BEGIN
+  SELECT min(id) INTO bad FROM new_bets
+  WHERE status <> 'PENDING' OR seq IS NOT NULL OR matched_amount <> 0 OR cancelled_amount <> 0
+     OR payout IS NOT NULL OR refund IS NOT NULL OR settled_at IS NOT NULL;
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'bet % must start pending, unbooked and unmatched', bad
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'bets_born_unbooked';
+  END IF;
   INSERT INTO round_totals (round_id, side, bets, staked, matched, cancelled)
   SELECT round_id, side, count(*), sum(amount), sum(matched_amount), sum(cancelled_amount)
   FROM new_bets GROUP BY round_id, side;

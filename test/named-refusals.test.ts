@@ -76,6 +76,19 @@ test('each guard of 0026 refuses with its old SQLSTATE and now says its name', a
     ['DELETE FROM bets WHERE id = $1', [betId], '42501', 'bets_never_deleted'],
     ['UPDATE bets SET amount = amount + 1 WHERE id = $1', [betId], '23514', 'bets_guard'],
     [
+      `INSERT INTO bets (round_id, user_id, side, amount, seq) VALUES ($1, $2, 'red', 10, 1)`,
+      [roundId, userId],
+      '23514',
+      'bets_born_unbooked',
+    ],
+    [
+      `INSERT INTO bets (round_id, user_id, side, amount, matched_amount, status)
+       VALUES ($1, $2, 'green', 10, 10, 'MATCHED')`,
+      [roundId, userId],
+      '23514',
+      'bets_born_unbooked',
+    ],
+    [
       'DELETE FROM settlement_chunks WHERE round_id = $1',
       [roundId],
       '42501',
