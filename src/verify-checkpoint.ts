@@ -22,6 +22,12 @@ export interface Position {
   txid: string;
   id: string;
   roundId: string;
+  /**
+   * Set when transfers this run read stay past the checkpoint because a transaction older than
+   * them was still running when the run began (anywhere on the server): which one, so an
+   * operator can see why the next run proves them again.
+   */
+  heldBackBy?: string;
 }
 
 const IN_PLAY = `('OPEN', 'CLOSED', 'SETTLING')`;
@@ -192,5 +198,31 @@ export async function advanceCheckpoint(db: Queryable, checks: Check[], run: Run
     );
   }
   const row = oneRow(rows, 'the digest of the transfers in scope');
-  return { txid: row.txid, id: row.id.toString(), roundId: row.round_id.toString() };
+  const position = { txid: row.txid, id: row.id.toString(), roundId: row.round_id.toString() };
+  const heldBackBy = await holderOfHorizon(db, scope.fresh, horizon);
+  return heldBackBy ? { ...position, heldBackBy } : position;
+}
+
+/**
+ * Undefined when every transfer the run read is below its horizon. Otherwise the oldest
+ * transaction of the server still holding a transaction id (a backend or a prepared
+ * transaction): pg_snapshot_xmin is the server's, so a writer in another database holds a
+ * checkpoint back as much as one in this.
+ */
+async function holderOfHorizon(db: Queryable, fresh: string, horizon: string): Promise<string | undefined> {
+  const past = await db.query(`SELECT 1 FROM ${fresh} f WHERE txid >= '${digits(horizon)}'::xid8 LIMIT 1`);
+  if (past.rows.length === 0) return undefined;
+  const { rows } = await db.query<{ who: string }>(
+    `SELECT who FROM (
+       SELECT age(backend_xid) AS age,
+         format('pid %s (%s, database %s, %s) in a transaction since %s', pid,
+           coalesce(nullif(application_name, ''), backend_type), coalesce(datname, '-'),
+           coalesce(state, 'state not visible'), coalesce(xact_start::text, 'an unknown time')) AS who
+       FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+       UNION ALL
+       SELECT age(transaction), format('prepared transaction %L (database %s) since %s', gid, database, prepared)
+       FROM pg_prepared_xacts) w
+     ORDER BY age DESC LIMIT 1`,
+  );
+  return rows[0]?.who ?? 'a transaction this role cannot see (pg_stat_activity)';
 }

@@ -127,6 +127,8 @@ export function formatAudit(report: AuditReport): string {
       ? `checkpoint: transfers up to (txid ${cp.txid}, id ${cp.id}), rounds up to ${cp.roundId}`
       : `checkpoint not advanced: ${cp.reason}`,
   );
+  if (cp.heldBackBy)
+    lines.push(`checkpoint held back (newer transfers are proved again next run) by ${cp.heldBackBy}`);
   lines.push(report.ok ? 'all invariants hold' : 'INVARIANTS VIOLATED');
   return lines.join('\n');
 }

@@ -182,6 +182,15 @@ test('a transfer that commits after a later one is proved, never skipped', async
     assert.ok(during.proved.transfers >= 1);
     assert.equal(during.checkpoint.advanced, true);
     assert.ok(BigInt(during.checkpoint.id!) < BigInt(early.rows[0]!.id), 'not past the running writer');
+    // The report names what holds it back (the oldest writer of the server: this one, or one of
+    // another suite that began earlier).
+    assert.match(during.checkpoint.heldBackBy ?? '', /^(pid \d+ \(.*\) in a transaction since|prepared)/);
+    const slowPid = (await slow.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const oldest = await t.db.pool.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE backend_xid IS NOT NULL ORDER BY age(backend_xid) DESC LIMIT 1`,
+    );
+    if (oldest.rows[0]?.pid === slowPid)
+      assert.match(during.checkpoint.heldBackBy!, new RegExp(`^pid ${slowPid} `));
     await slow.query('COMMIT');
   } finally {
     await slow.end();

@@ -451,6 +451,8 @@ export interface paths {
               /** @description the checkpoint after the run; it moves only when every check held */
               checkpoint: {
                 advanced: boolean;
+                /** @description set when transfers read stay past the checkpoint: the oldest transaction still running when the run began */
+                heldBackBy?: string;
                 id?: string;
                 reason?: string;
                 roundId?: string;

@@ -67,6 +67,11 @@ const auditReport = {
         txid: { type: 'string' },
         id: { type: 'string' },
         roundId: { type: 'string' },
+        heldBackBy: {
+          type: 'string',
+          description:
+            'set when transfers read stay past the checkpoint: the oldest transaction still running when the run began',
+        },
       },
     },
   },
