@@ -348,7 +348,8 @@ try {
     if (!r.ok) console.error(formatAudit(r));
     const perCheck = r.checks.map((c) => `${c.invariant} ${c.ms}`).join(', ');
     progress(
-      `verify ${r.mode}: ${r.proved.transfers} transfers, ${r.proved.rounds} rounds, ${r.proved.seconds} s (ms: ${perCheck})`,
+      `verify ${r.mode}: ${r.proved.transfers} transfers, ${r.proved.rounds} rounds, ${r.proved.seconds} s (ms: ${perCheck})` +
+        (r.checkpoint.heldBackBy ? `; checkpoint held back by ${r.checkpoint.heldBackBy}` : ''),
     );
   }
 
