@@ -212,6 +212,7 @@ export async function advanceCheckpoint(db: Queryable, checks: Check[], run: Run
 async function holderOfHorizon(db: Queryable, fresh: string, horizon: string): Promise<string | undefined> {
   const past = await db.query(`SELECT 1 FROM ${fresh} f WHERE txid >= '${digits(horizon)}'::xid8 LIMIT 1`);
   if (past.rows.length === 0) return undefined;
+  // Only a transaction at or below the horizon held it: one that began after the run did not.
   const { rows } = await db.query<{ who: string }>(
     `SELECT who FROM (
        SELECT age(backend_xid) AS age,
@@ -222,7 +223,11 @@ async function holderOfHorizon(db: Queryable, fresh: string, horizon: string): P
        UNION ALL
        SELECT age(transaction), format('prepared transaction %L (database %s) since %s', gid, database, prepared)
        FROM pg_prepared_xacts) w
+     WHERE age >= age(xid($1::xid8))
      ORDER BY age DESC LIMIT 1`,
+    [horizon],
   );
-  return rows[0]?.who ?? 'a transaction this role cannot see (pg_stat_activity)';
+  return (
+    rows[0]?.who ?? 'a transaction that has ended since, or that this role cannot see (pg_stat_activity)'
+  );
 }
