@@ -13,7 +13,7 @@ import type { Worker } from '../src/workers/loop.ts';
 import { startMatchWorker } from '../src/workers/match.ts';
 import { startProjectionWorker } from '../src/workers/project.ts';
 import { startSettleWorker } from '../src/workers/settle.ts';
-import { benchDatabase, benchDeps, positiveEnv } from './setup.ts';
+import { benchAdminUrl, benchDatabase, benchDeps, positiveEnv } from './setup.ts';
 
 const snapshot = process.argv[2];
 const secret = process.env.LARGE_AUTH_SECRET;
@@ -28,9 +28,7 @@ const { config, logger, events, deps } = await benchDeps(db, {
   MAX_BET: '1000000',
   ...(process.env.SETTLE_CHUNK_PLAYERS ? { SETTLE_CHUNK_PLAYERS: process.env.SETTLE_CHUNK_PLAYERS } : {}),
 });
-const adminPool = createPool(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', {
-  max: 1,
-});
+const adminPool = createPool(benchAdminUrl(), { max: 1 });
 const round = (
   await pool.query<{ id: bigint }>(`SELECT id FROM rounds WHERE status = 'OPEN' ORDER BY id LIMIT 1`)
 ).rows[0]!.id;

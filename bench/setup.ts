@@ -18,12 +18,15 @@ export interface BenchDb {
   drop(): Promise<void>;
 }
 
+/** The server the benches make their databases on: DATABASE_URL's, else the local one. */
+export const benchAdminUrl = () => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
 /**
  * A fresh database, migrated; or, with `template`, a copy of that database as it stands
  * (a snapshot saved by `bench --large`'s LARGE_SNAPSHOT_TO), not migrated.
  */
 export async function benchDatabase(options: { template?: string } = {}): Promise<BenchDb> {
-  const admin = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const admin = benchAdminUrl();
   const name = `cb_bench_${randomBytes(3).toString('hex')}`;
   const c = new pg.Client({ connectionString: admin });
   await c.connect();

@@ -34,7 +34,7 @@ const session = createSession('colorbet.session', {
     refreshAll();
   },
 });
-const funding = createFunding({ call: (...args) => session.call(...args), onFunded: () => walletSoon() });
+const funding = createFunding({ call: (...args) => session.call(...args), onFunded: () => laterWallet() });
 const claims = () => (session.token() ? tokenClaims(session.token()) : null);
 const isPlayer = () => Boolean(claims() && claims().role === 'player');
 
@@ -154,9 +154,9 @@ function handleAuthError(err) {
 
 const laterBets = debounce(refreshBets, 150);
 const laterHistory = debounce(refreshHistory, 300);
+// A read that finds the projection behind the ledger reads again until it has caught up
+// (untilCaughtUp), so one read is enough here.
 const laterWallet = debounce(refreshWallet, 300);
-// The projection catches up within moments; a second read picks up what the first missed.
-const walletSoon = () => (laterWallet(), setTimeout(refreshWallet, 1500));
 
 function refreshPublic() {
   void refreshRound();
@@ -253,7 +253,7 @@ function onMessage(msg) {
     laterBets();
   } else if (msg.type === 'balance') {
     if (typeof msg.balance === 'number') showBalance(msg.balance, 'live');
-    walletSoon();
+    laterWallet();
   }
 }
 
