@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { openApiDocument, type OpenApiDocument } from '../scripts/lib/api-contract.ts';
-import { openApiPath, ROUTE_DOCS } from '../src/http/route-docs.ts';
+import { openApiPath } from '../src/http/document-route.ts';
+import { ROUTE_DOCS } from '../src/http/route-docs.ts';
 import { listenOnLoopback, startTestApp, type TestApp } from './helpers/app.ts';
 import { browserSkip, launchChromium, shot, until } from './helpers/browser.ts';
 import { freshRound } from './helpers/rounds.ts';

@@ -13,7 +13,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import { appError } from '../errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { parseQuery } from './query.ts';
-import { API_DESCRIPTION, documentRoute } from './route-docs.ts';
+import { documentRoute } from './document-route.ts';
+import { API_DESCRIPTION } from './route-docs.ts';
 import { guards } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { registerErrorHandler } from './error-handler.ts';
@@ -112,7 +113,8 @@ export async function buildApp(deps: AppDeps, extraRoutes: RouteModule[] = []): 
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  // Each operation's summary and description (http/route-docs.ts), as each route is added.
+  // Each operation's summary and description (http/route-docs.ts, applied by
+  // http/document-route.ts), as each route is added.
   app.addHook('onRoute', documentRoute);
   const guard = guards(deps.sessions);
   for (const routes of [

@@ -1,10 +1,9 @@
 // What /docs says about each operation: a summary (one line) and a description (who may call
 // it, what it does, what to know before calling). A route may carry its own summary and
 // description in its schema; those win. Otherwise they come from here, filled in as each route
-// is added (onRoute in http/app.ts). test/contract.test.ts fails for an operation without
-// both, and for an entry here that names no route, so the two stay in step.
-import type { RouteOptions } from 'fastify';
-
+// is added (documentRoute in http/document-route.ts, on Fastify's onRoute in http/app.ts).
+// test/contract.test.ts fails for an operation without both, and for an entry here that names
+// no route, so the two stay in step.
 interface Doc {
   summary: string;
   description: string;
@@ -308,31 +307,3 @@ export const ROUTE_DOCS: Record<string, Doc> = {
       'A WebSocket of `round`, `bet` and `balance` events (docs/web.md); a token in the first message or the query sees its own bets and balance. Events are hints: refetch from the API after a reconnect.',
   },
 };
-
-/** OpenAPI's path for a Fastify URL: /v1/bets/:id -> /v1/bets/{id}. */
-export const openApiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-
-const optionalKey = {
-  type: 'object',
-  properties: {
-    'idempotency-key': {
-      type: 'string',
-      description:
-        'Optional: any 1-200 printable ASCII characters, new for each request; a retry with the same key and body returns the first answer.',
-    },
-  },
-} as const;
-
-/** onRoute: gives a documented route its summary, description and optional key header. */
-export function documentRoute(route: RouteOptions): void {
-  const schema = route.schema as Record<string, unknown> | undefined;
-  if (!schema || schema.hide) return;
-  const methods = Array.isArray(route.method) ? route.method : [route.method];
-  for (const method of methods) {
-    const doc = ROUTE_DOCS[`${method} ${openApiPath(route.url)}`];
-    if (!doc) continue;
-    schema.summary ??= doc.summary;
-    schema.description ??= doc.description;
-    if (doc.idempotencyKey && !schema.headers) schema.headers = optionalKey;
-  }
-}
